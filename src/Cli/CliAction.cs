@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Rex.Model.Checkpoint;
+using Rex.Model.Config;
+
+namespace Rex.Cli;
+
+/// <summary>
+/// Runs a command body, turning the errors a user can cause (bad arguments, bad model files) into one
+/// `error: ...` line on stderr and exit code 1 instead of a stack trace.
+/// </summary>
+internal static class CliAction
+{
+    public static void Set(Command command, Action<ParseResult, TextWriter> body) =>
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            try
+            {
+                body(parse, output);
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or ModelConfigException or CheckpointException or IOException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+}

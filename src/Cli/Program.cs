@@ -1,0 +1,3 @@
+using Rex.Cli;
+
+return await RexCommand.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,115 @@
+using Rex.Model.Cache;
+using Rex.Model.Config;
+using Rex.Model.Layers;
+using Rex.Model.Sampling;
+using Rex.Model.Tokenization;
+using static TorchSharp.torch;
+
+namespace Rex.Model.Engine;
+
+/// <summary>
+/// The single-process engine: generates for a batch of prompts of different lengths with the whole model in
+/// one process, one prefill step for all prompts and then one decode step per token for every sequence still
+/// running. The oracle the distributed engine is checked against. Not thread-safe: one caller at a time
+/// (TorchSharp's inference mode and dispose scopes are per thread).
+/// </summary>
+public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, GenerationConfig generation) : IDisposable
+{
+    public DbrxConfig Config => model.Config;
+
+    public DbrxTokenizer Tokenizer => tokenizer;
+
+    public static ReferenceEngine Load(string modelPath, ComputePlacement placement)
+    {
+        using var directory = ModelDirectory.Open(modelPath);
+        return new ReferenceEngine(DbrxModel.Load(directory, placement), directory.Tokenizer, directory.Generation);
+    }
+
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests)
+    {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            ValidatePrompt(requests[i].PromptIds, requests.Count == 1 ? "prompt" : $"requests[{i}].prompt");
+            requests[i].Sampling.Validate(Config.VocabSize);
+        }
+        var sequences = requests
+            .Select(r => new Sequence(r.PromptIds, r.Sampling, generation.EosTokenIds, tokenizer, Config.MaxSeqLen))
+            .ToArray();
+        var caches = sequences.Select(s => model.Backbone.NewCache(s.MaxLength)).ToArray();
+        try
+        {
+            // Prefill: every prompt in one step, rows laid end to end.
+            Step(sequences, caches, s => s.PromptIds);
+            while (true)
+            {
+                var running = Enumerable.Range(0, sequences.Length).Where(i => !sequences[i].IsFinished).ToArray();
+                if (running.Length == 0) break;
+                Step(running.Select(i => sequences[i]).ToArray(), running.Select(i => caches[i]).ToArray(), s => [s.LastToken]);
+            }
+        }
+        finally
+        {
+            foreach (var cache in caches) cache.Dispose();
+        }
+        return sequences.Select(s => s.Result()).ToArray();
+    }
+
+    /// <summary>Logits at every position of a full causal forward pass over the prompt: [positions][vocab].</summary>
+    public float[][] PromptLogits(IReadOnlyList<int> promptIds)
+    {
+        ValidatePrompt(promptIds, "token_ids");
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        using var cache = model.Backbone.NewCache(promptIds.Count);
+        using var batch = new ForwardBatch([new BatchSegment(cache, promptIds.Count)], model.Backbone.Placement.Device);
+        var logits = model.Backbone.Logits(model.Forward(Ids(promptIds), batch)).to(CPU);
+        return Enumerable.Range(0, promptIds.Count).Select(t => logits[t].data<float>().ToArray()).ToArray();
+    }
+
+    /// <summary>The top `k` (id, logit) pairs at every position of a full causal forward pass.</summary>
+    public (int[] Ids, float[] Logits)[] PromptTopLogits(IReadOnlyList<int> promptIds, int k)
+    {
+        if (k < 1 || k > Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(k), k, $"top must be in [1, {Config.VocabSize}]");
+        ValidatePrompt(promptIds, "token_ids");
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        using var cache = model.Backbone.NewCache(promptIds.Count);
+        using var batch = new ForwardBatch([new BatchSegment(cache, promptIds.Count)], model.Backbone.Placement.Device);
+        var (values, ids) = model.Backbone.Logits(model.Forward(Ids(promptIds), batch)).topk(k, dim: -1);
+        var topValues = values.to(CPU);
+        var topIds = ids.to(CPU);
+        return Enumerable.Range(0, promptIds.Count)
+            .Select(t => (topIds[t].data<long>().Select(i => (int)i).ToArray(), topValues[t].data<float>().ToArray()))
+            .ToArray();
+    }
+
+    // One forward step over `NewTokens(s)` of every sequence, then one sampled token per sequence.
+    void Step(Sequence[] sequences, KvCache[] caches, Func<Sequence, IReadOnlyList<int>> newTokens)
+    {
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        var tokens = sequences.Select(newTokens).ToArray();
+        using var batch = new ForwardBatch(
+            tokens.Select((t, i) => new BatchSegment(caches[i], t.Count)).ToArray(), model.Backbone.Placement.Device);
+        var hidden = model.Forward(Ids(tokens.SelectMany(t => t).ToArray()), batch);
+        var lastRows = tensor(batch.LastRows(), ScalarType.Int64, hidden.device);
+        var logits = model.Backbone.Logits(hidden.index_select(0, lastRows));
+        var next = Sampler.Sample(logits, sequences.Select(s => s.Sampling).ToArray(), sequences.Select(s => s.Random).ToArray());
+        for (var i = 0; i < sequences.Length; i++) sequences[i].Append(next[i]);
+    }
+
+    Tensor Ids(IReadOnlyList<int> ids) =>
+        tensor(ids.Select(i => (long)i).ToArray(), ScalarType.Int64, model.Backbone.Placement.Device);
+
+    void ValidatePrompt(IReadOnlyList<int> ids, string field)
+    {
+        if (ids.Count == 0) throw new ArgumentException($"{field} must not be empty", field);
+        if (ids.Count > Config.MaxSeqLen)
+            throw new ArgumentException($"{field} has {ids.Count} tokens, more than max_seq_len ({Config.MaxSeqLen})", field);
+        foreach (var id in ids)
+            if (id < 0 || id >= Config.VocabSize)
+                throw new ArgumentException($"{field} holds token id {id}, outside the vocabulary [0, {Config.VocabSize})", field);
+    }
+
+    public void Dispose() => model.Dispose();
+}

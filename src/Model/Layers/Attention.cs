@@ -1,0 +1,66 @@
+using Rex.Model.Cache;
+using Rex.Model.Config;
+using static TorchSharp.torch;
+
+namespace Rex.Model.Layers;
+
+/// <summary>
+/// DBRX self-attention: fused Wqkv (clamped to ±clip_qkv before the split), rotary embedding on queries and
+/// keys, grouped-query attention over each sequence's KV cache, out_proj.
+/// </summary>
+public sealed class Attention(DbrxConfig config, int layer, Tensor wqkv, Tensor outProj, RotaryEmbedding rotary) : IDisposable
+{
+    readonly int groups = config.NumHeads / config.NumKvHeads;
+
+    public int Layer => layer;
+
+    // x: [rows, d_model] (already normed) -> [rows, d_model]
+    public Tensor Forward(Tensor x, ForwardBatch batch)
+    {
+        var qkv = nn.functional.linear(x, wqkv);
+        if (config.ClipQkv is { } clip) qkv = qkv.clamp(-clip, clip);
+        var parts = qkv.split([config.DModel, config.KvDim, config.KvDim], 1);
+        var rows = x.shape[0];
+        var q = rotary.Apply(parts[0].view(rows, config.NumHeads, config.HeadDim), batch.Positions);
+        var k = rotary.Apply(parts[1].view(rows, config.NumKvHeads, config.HeadDim), batch.Positions);
+        var v = parts[2].view(rows, config.NumKvHeads, config.HeadDim);
+
+        var outputs = new Tensor[batch.Segments.Count];
+        for (var i = 0; i < batch.Segments.Count; i++)
+        {
+            var segment = batch.Segments[i];
+            var start = batch.RowStarts[i];
+            var n = segment.NumNewTokens;
+            var past = segment.Cache.Length;
+            var (keys, values) = segment.Cache.Append(layer, k.narrow(0, start, n), v.narrow(0, start, n));
+            outputs[i] = Attend(q.narrow(0, start, n).transpose(0, 1), keys, values, past)
+                .transpose(0, 1).reshape(n, config.DModel);
+        }
+        var attended = outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
+        return nn.functional.linear(attended, outProj);
+    }
+
+    // q: [heads, n, head_dim]; keys, values: [kv_heads, past + n, head_dim] -> [heads, n, head_dim]
+    Tensor Attend(Tensor q, Tensor keys, Tensor values, int past)
+    {
+        if (groups > 1)
+        {
+            // Query head h reads kv head h / groups, as transformers' repeat_kv lays them out.
+            keys = keys.repeat_interleave(groups, 0);
+            values = values.repeat_interleave(groups, 0);
+        }
+        var n = q.shape[1];
+        if (past == 0) return nn.functional.scaled_dot_product_attention(q, keys, values, is_casual: n > 1);
+        if (n == 1) return nn.functional.scaled_dot_product_attention(q, keys, values);
+        // A chunk after cached tokens: query i (position past + i) sees keys 0 ..= past + i.
+        var total = past + n;
+        using var mask = ones(n, total, ScalarType.Bool, q.device).tril(past);
+        return nn.functional.scaled_dot_product_attention(q, keys, values, mask);
+    }
+
+    public void Dispose()
+    {
+        wqkv.Dispose();
+        outProj.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+namespace Rex.Model.Sampling;
+
+/// <summary>
+/// How one request picks its tokens and when it stops; names follow vLLM's SamplingParams.
+/// Temperature 0 is greedy (the default, as in Hugging Face generate and TGI).
+/// </summary>
+public sealed record SamplingParams
+{
+    public double Temperature { get; init; }
+
+    /// <summary>Nucleus sampling: keep the smallest set of top tokens whose probability reaches this; 1 keeps all.</summary>
+    public double TopP { get; init; } = 1.0;
+
+    /// <summary>Keep only the k most likely tokens; 0 or -1 keeps all.</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Same seed, same tokens. Null draws a fresh seed.</summary>
+    public long? Seed { get; init; }
+
+    public int MaxTokens { get; init; } = 16;
+
+    /// <summary>Token ids that end the generation; null means the model's (generation_config.json eos_token_id).</summary>
+    public IReadOnlyList<int>? StopTokenIds { get; init; }
+
+    /// <summary>Strings that end the generation; the text is cut before the first one.</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>Keep generating past stop token ids (benchmarks want a fixed output length).</summary>
+    public bool IgnoreEos { get; init; }
+
+    public bool IsGreedy => Temperature == 0;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid parameter and its limit.</summary>
+    public SamplingParams Validate(int vocabSize)
+    {
+        if (!double.IsFinite(Temperature) || Temperature < 0)
+            throw Invalid("temperature", $"must be a finite number >= 0 (0 = greedy), got {Temperature}");
+        if (!double.IsFinite(TopP) || TopP <= 0 || TopP > 1)
+            throw Invalid("top_p", $"must be in (0, 1], got {TopP}");
+        if (TopK < -1)
+            throw Invalid("top_k", $"must be -1, 0 (both: no limit) or a positive count, got {TopK}");
+        if (MaxTokens < 1)
+            throw Invalid("max_tokens", $"must be at least 1, got {MaxTokens}");
+        foreach (var id in StopTokenIds ?? [])
+            if (id < 0 || id >= vocabSize)
+                throw Invalid("stop_token_ids", $"holds {id}, outside the vocabulary [0, {vocabSize})");
+        foreach (var stop in Stop)
+            if (string.IsNullOrEmpty(stop))
+                throw Invalid("stop", "must not hold empty strings");
+        return this;
+    }
+
+    static ArgumentException Invalid(string name, string rule) => new($"{name} {rule}", name);
+}
