@@ -43,7 +43,7 @@ public sealed class DbrxWeightReader(SafetensorsCheckpoint checkpoint, DbrxConfi
     }
 
     public ExpertLayer ExpertLayer(int layer, IEnumerable<int> experts) =>
-        new(layer, experts.ToDictionary(e => e, e => Expert(layer, e)));
+        new(experts.ToDictionary(e => e, e => Expert(layer, e)));
 
     Tensor ExpertRows(string name, int expert)
     {

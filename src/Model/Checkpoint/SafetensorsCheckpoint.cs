@@ -54,8 +54,6 @@ public sealed class SafetensorsCheckpoint : IDisposable
         throw new CheckpointException($"{directory}: no {SingleFileName} or {IndexFileName}");
     }
 
-    public SafetensorsEntry Describe(string name) => Locate(name).Entry;
-
     /// <summary>Loads a whole tensor, converted to `dtype` on `device`.</summary>
     public Tensor Load(string name, ScalarType dtype, Device device)
     {

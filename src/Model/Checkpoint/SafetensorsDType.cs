@@ -24,13 +24,4 @@ public static class SafetensorsDType
         "F64" => ScalarType.Float64,
         _ => null,
     };
-
-    public static string Name(ScalarType type) => type switch
-    {
-        ScalarType.BFloat16 => "BF16",
-        ScalarType.Float16 => "F16",
-        ScalarType.Float32 => "F32",
-        ScalarType.Float64 => "F64",
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a safetensors weight type"),
-    };
 }

@@ -5,10 +5,6 @@ namespace Rex.Model.Config;
 /// <summary>Typed reads of optional JSON fields that fail with the file and the dotted field path.</summary>
 internal readonly struct JsonFields(JsonElement element, string source, string prefix)
 {
-    public bool Has(string name) => element.TryGetProperty(name, out _);
-
-    public bool IsNull(string name) => element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Null;
-
     public JsonFields? Object(string name)
     {
         if (!element.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;

@@ -12,8 +12,6 @@ public sealed class Attention(DbrxConfig config, int layer, Tensor wqkv, Tensor 
 {
     readonly int groups = config.NumHeads / config.NumKvHeads;
 
-    public int Layer => layer;
-
     // x: [rows, d_model] (already normed) -> [rows, d_model]
     public Tensor Forward(Tensor x, ForwardBatch batch)
     {

@@ -9,9 +9,6 @@ namespace Rex.Model.Layers;
 /// </summary>
 public sealed class ExpertGlu(ExpertActivation activation, Tensor w1, Tensor v1, Tensor w2) : IDisposable
 {
-    /// <summary>Bytes its weights occupy on the device.</summary>
-    public long NumBytes => (w1.NumberOfElements + v1.NumberOfElements + w2.NumberOfElements) * w1.ElementSize;
-
     // x: [rows, d_model] -> [rows, d_model]
     public Tensor Forward(Tensor x)
     {

@@ -7,12 +7,8 @@ namespace Rex.Model.Layers;
 /// weights, it returns for every row the weighted sum of the outputs of the chosen experts it holds, so that
 /// hosts holding disjoint subsets return partial sums that add up to the full mixture.
 /// </summary>
-public sealed class ExpertLayer(int layer, IReadOnlyDictionary<int, ExpertGlu> experts) : IDisposable
+public sealed class ExpertLayer(IReadOnlyDictionary<int, ExpertGlu> experts) : IDisposable
 {
-    public int Layer => layer;
-
-    public IReadOnlyDictionary<int, ExpertGlu> Experts => experts;
-
     // x: [rows, d_model]; chosen: [rows, top_k] int64; weights: [rows, top_k] float -> [rows, d_model]
     public Tensor Forward(Tensor x, Tensor chosen, Tensor weights)
     {

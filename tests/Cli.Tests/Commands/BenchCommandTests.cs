@@ -1,0 +1,26 @@
+using System.Text.Json;
+using Rex.Tests;
+
+namespace Rex.Cli.Tests.Commands;
+
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void ReportsThroughputFigures()
+    {
+        var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--batch-size", "2", "--input-len", "4", "--output-len", "3", "--json");
+        Assert.Equal(0, outcome.ExitCode);
+        using var json = JsonDocument.Parse(outcome.Output);
+        Assert.Equal(2, json.RootElement.GetProperty("batch_size").GetInt32());
+        Assert.True(json.RootElement.GetProperty("decode_tokens_per_second").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("total_seconds").GetDouble() >= json.RootElement.GetProperty("prefill_seconds").GetDouble());
+    }
+
+    [Fact]
+    public void RefusesAnOutputTooShortToTimeDecoding()
+    {
+        var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--output-len", "1");
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("--output-len must be at least 2", outcome.Error);
+    }
+}

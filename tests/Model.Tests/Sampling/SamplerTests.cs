@@ -1,0 +1,76 @@
+using Rex.Model.Sampling;
+using static TorchSharp.torch;
+
+namespace Rex.Model.Tests.Sampling;
+
+public sealed class SamplerTests
+{
+    static readonly double[] Probabilities = [0.5, 0.3, 0.15, 0.05];
+
+    // Draws `n` tokens for one row of logits log(Probabilities) (plus a zero-probability tail) with one random stream.
+    static int[] Draw(SamplingParams p, int n, long seed = 1)
+    {
+        using var scope = NewDisposeScope();
+        var logits = tensor(Probabilities.Select(p => Math.Log(p)).Concat([-1e9, -1e9]).Select(v => (float)v).ToArray()).unsqueeze(0);
+        var random = new SequenceRandom(seed);
+        return Enumerable.Range(0, n).Select(_ => Sampler.Sample(logits, [p], [random])[0]).ToArray();
+    }
+
+    static double Frequency(int[] draws, int id) => draws.Count(d => d == id) / (double)draws.Length;
+
+    [Fact]
+    public void GreedyRowsTakeTheArgmax() => Assert.All(Draw(new SamplingParams(), 20), id => Assert.Equal(0, id));
+
+    [Fact]
+    public void TemperatureOneSamplesTheModelsDistribution()
+    {
+        var draws = Draw(new SamplingParams { Temperature = 1 }, 4000);
+        for (var id = 0; id < Probabilities.Length; id++)
+            Assert.InRange(Frequency(draws, id), Probabilities[id] - 0.03, Probabilities[id] + 0.03);
+        Assert.DoesNotContain(4, draws);
+    }
+
+    [Fact]
+    public void HighTemperatureFlattensTheDistribution()
+    {
+        var draws = Draw(new SamplingParams { Temperature = 50 }, 4000);
+        // Scaled by 1/50 the four real candidates are nearly equal (the -1e9 tail stays impossible).
+        Assert.InRange(Frequency(draws, 3), 0.2, 0.3);
+        Assert.DoesNotContain(5, draws);
+    }
+
+    [Fact]
+    public void TopKKeepsOnlyTheKMostLikely()
+    {
+        var draws = Draw(new SamplingParams { Temperature = 1, TopK = 2 }, 1000);
+        Assert.All(draws, id => Assert.InRange(id, 0, 1));
+        Assert.InRange(Frequency(draws, 0), 0.5 / 0.8 - 0.05, 0.5 / 0.8 + 0.05);
+    }
+
+    [Theory]
+    [InlineData(0.7, 2)]
+    [InlineData(0.5, 1)]
+    [InlineData(0.81, 3)]
+    public void TopPKeepsTheSmallestPrefixReachingP(double topP, int kept)
+    {
+        var draws = Draw(new SamplingParams { Temperature = 1, TopP = topP }, 2000);
+        Assert.Equal(Enumerable.Range(0, kept), draws.Distinct().Order());
+    }
+
+    [Fact]
+    public void TheSameSeedDrawsTheSameTokens()
+    {
+        var p = new SamplingParams { Temperature = 1 };
+        Assert.Equal(Draw(p, 50, seed: 7), Draw(p, 50, seed: 7));
+        Assert.NotEqual(Draw(p, 50, seed: 7), Draw(p, 50, seed: 8));
+    }
+
+    [Fact]
+    public void RowsOfABatchFollowTheirOwnParameters()
+    {
+        using var scope = NewDisposeScope();
+        var logits = tensor(new float[] { 0, 5, 1, 9, 0, 0 }).view(2, 3);
+        var ids = Sampler.Sample(logits, [new SamplingParams(), new SamplingParams { Temperature = 1, TopK = 1 }], [new SequenceRandom(1), new SequenceRandom(2)]);
+        Assert.Equal([1, 0], ids);
+    }
+}
