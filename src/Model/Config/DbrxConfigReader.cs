@@ -29,6 +29,15 @@ public static class DbrxConfigReader
         var attn = root.Object("attn_config");
         var ffn = root.Object("ffn_config");
         var activation = ffn?.Object("ffn_act_fn")?.String("name") ?? "silu";
+        var ropeTheta = attn?.Double("rope_theta", defaults.RopeTheta) ?? defaults.RopeTheta;
+        // transformers 5 writes the base frequency as rope_parameters.rope_theta at the top level.
+        if (root.Object("rope_parameters") is { } rope)
+        {
+            var ropeType = rope.String("rope_type") ?? rope.String("type") ?? "default";
+            if (ropeType != "default")
+                throw rope.Error("rope_type", $"'{ropeType}' is not supported (DBRX uses the default rotary embedding)");
+            ropeTheta = rope.Double("rope_theta", ropeTheta);
+        }
 
         return new DbrxConfig
         {
@@ -39,7 +48,7 @@ public static class DbrxConfigReader
             VocabSize = root.Int("vocab_size", defaults.VocabSize),
             NumKvHeads = attn?.Int("kv_n_heads", defaults.NumKvHeads) ?? defaults.NumKvHeads,
             ClipQkv = attn?.NullableDouble("clip_qkv", defaults.ClipQkv) ?? defaults.ClipQkv,
-            RopeTheta = attn?.Double("rope_theta", defaults.RopeTheta) ?? defaults.RopeTheta,
+            RopeTheta = ropeTheta,
             FfnHiddenSize = ffn?.Int("ffn_hidden_size", defaults.FfnHiddenSize) ?? defaults.FfnHiddenSize,
             NumExperts = ffn?.Int("moe_num_experts", defaults.NumExperts) ?? defaults.NumExperts,
             TopK = ffn?.Int("moe_top_k", defaults.TopK) ?? defaults.TopK,

@@ -70,6 +70,15 @@ public sealed class DbrxConfigReaderTests : IDisposable
         Assert.Equal(expected, Read($$$$"""{"model_type": "dbrx", "ffn_config": {"ffn_act_fn": {"name": "{{{{name}}}}"}}}""").Activation);
 
     [Fact]
+    public void RopeThetaMayComeFromTransformers5RopeParameters()
+    {
+        Assert.Equal(500000.0, Read("""{"model_type": "dbrx", "rope_parameters": {"rope_theta": 500000, "rope_type": "default"}}""").RopeTheta);
+        Assert.Equal(250000.0, Read("""{"model_type": "dbrx", "attn_config": {"rope_theta": 250000}}""").RopeTheta);
+        Assert.Contains("rope_parameters.rope_type 'yarn' is not supported",
+            Rejects("""{"model_type": "dbrx", "rope_parameters": {"rope_theta": 1, "rope_type": "yarn"}}""").Message);
+    }
+
+    [Fact]
     public void IntegralFloatsAreAcceptedForIntegerFields() =>
         Assert.Equal(64, Read("""{"model_type": "dbrx", "d_model": 64.0, "n_heads": 4}""").DModel);
 
