@@ -30,12 +30,12 @@ public sealed class DbrxTokenizer
         [100279] = ImEnd,
     };
 
-    readonly Dictionary<int, string> specialById;
+    readonly Dictionary<int, byte[]> specialBytes;
     readonly Dictionary<string, int> idBySpecial;
 
     DbrxTokenizer(Dictionary<int, string> specialById)
     {
-        this.specialById = specialById;
+        specialBytes = specialById.ToDictionary(p => p.Key, p => Encoding.UTF8.GetBytes(p.Value));
         idBySpecial = specialById.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
     }
 
@@ -73,14 +73,14 @@ public sealed class DbrxTokenizer
     public int SpecialTokenId(string content) =>
         idBySpecial.TryGetValue(content, out var id) ? id : throw new KeyNotFoundException($"no special token {content}");
 
-    public bool IsSpecial(int id) => specialById.ContainsKey(id);
+    public bool IsSpecial(int id) => specialBytes.ContainsKey(id);
 
     /// <summary>The UTF-8 bytes a token stands for; empty for ids with no token (padding rows of the embedding).</summary>
     public ReadOnlySpan<byte> TokenBytes(int id)
     {
         var ranks = Cl100kVocabulary.Ranks;
         if (id >= 0 && id < ranks.Length) return ranks[id];
-        return specialById.TryGetValue(id, out var special) ? Encoding.UTF8.GetBytes(special) : [];
+        return specialBytes.TryGetValue(id, out var special) ? special : [];
     }
 
     /// <summary>Decodes ids to text; invalid UTF-8 becomes U+FFFD. Special tokens are left out unless asked for.</summary>
