@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Grpc.Core;
 using Rex.Model.Checkpoint;
 using Rex.Model.Config;
 
@@ -19,9 +20,14 @@ internal static class CliAction
                 body(parse, output);
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or ModelConfigException or CheckpointException or IOException)
+            catch (Exception e) when (e is ArgumentException or ModelConfigException or CheckpointException or IOException or InvalidOperationException)
             {
                 parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            catch (RpcException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");
                 return 1;
             }
         });

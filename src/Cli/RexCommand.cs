@@ -12,5 +12,6 @@ public static class RexCommand
         GenerateCommand.Create(),
         BenchCommand.Create(),
         ModelCommand.Create(),
+        ClusterCommand.Create(),
     };
 }

@@ -1,17 +1,43 @@
 using System.CommandLine;
+using Rex.Client;
 using Rex.Model.Engine;
 using Rex.Model.Sampling;
 using Rex.Model.Tokenization;
+using Rex.Protos.Api;
 
 namespace Rex.Cli.Commands;
 
 /// <summary>
-/// `rex generate (--prompt TEXT | --token-ids CSV) [sampling options] [--json]`: local generation with the
-/// single-process engine. Greedy unless --temperature is above 0.
+/// `rex generate (--prompt TEXT | --token-ids CSV) [--server URL] [sampling options] [--json]`: generation with the
+/// local single-process engine, or with a Rex server's `Generate` RPC. Greedy unless --temperature is above 0.
 /// </summary>
 internal static class GenerateCommand
 {
     sealed record Report(IReadOnlyList<int> TokenIds, string Text, string FinishReason);
+
+    static Report Local(ReferenceEngine engine, string? text, int[]? ids, bool chat, SamplingParams sampling)
+    {
+        using (engine)
+        {
+            var prompt = ids ?? Encode(engine.Tokenizer, text!, chat);
+            var result = engine.Generate([new GenerationRequest(prompt, sampling)])[0];
+            return new Report(result.TokenIds, result.Text, result.FinishReason.ToWireName());
+        }
+    }
+
+    // Chat prompts are rendered here with DBRX's tokenizer and sent as ids; plain text goes as text.
+    static Report Remote(string address, string? text, int[]? ids, bool chat, SamplingParams sampling)
+    {
+        using var client = new RexClient(address);
+        var request = new GenerateRequest { Sampling = SamplingOptions.ToWire(sampling) };
+        if (ids is null && !chat) request.Text = text!;
+        else request.TokenIds = new TokenIds { Ids = { ids ?? Encode(DbrxTokenizer.Default, text!, chat) } };
+        var response = client.GenerateAsync(request).GetAwaiter().GetResult();
+        return new Report([.. response.TokenIds], response.Text, response.FinishReason);
+    }
+
+    static int[] Encode(DbrxTokenizer tokenizer, string text, bool chat) =>
+        chat ? new ChatTemplate(tokenizer).Encode([new ChatMessage("user", text)]) : tokenizer.Encode(text);
 
     public static Command Create()
     {
@@ -20,8 +46,9 @@ internal static class GenerateCommand
         var tokenIds = new Option<string?>("--token-ids") { Description = "prompt token ids, comma-separated" };
         var chat = new Option<bool>("--chat") { Description = "wrap --prompt in the model's chat template as a user message" };
         var json = new Option<bool>("--json") { Description = "print {\"token_ids\",\"text\",\"finish_reason\"} as JSON" };
+        var server = new Option<string?>("--server") { Description = "a Rex gateway (http://host:port) instead of the local engine" };
         var sampling = new SamplingOptions();
-        var command = new Command("generate", "Generate a continuation with the local engine") { prompt, tokenIds, chat, json };
+        var command = new Command("generate", "Generate a continuation with the local engine") { prompt, tokenIds, chat, json, server };
         model.AddTo(command);
         sampling.AddTo(command);
         command.Validators.Add(result =>
@@ -33,17 +60,12 @@ internal static class GenerateCommand
         });
         CliAction.Set(command, (parse, output) =>
         {
-            using var engine = model.LoadEngine(parse);
             var text = parse.GetValue(prompt);
-            int[] ids = text is null
-                ? TokenIdList.Parse(parse.GetValue(tokenIds)!, "--token-ids")
-                : parse.GetValue(chat)
-                    ? new ChatTemplate(engine.Tokenizer).Encode([new ChatMessage("user", text)])
-                    : engine.Tokenizer.Encode(text);
-            var result = engine.Generate([new GenerationRequest(ids, sampling.Read(parse))])[0];
-            output.WriteLine(parse.GetValue(json)
-                ? CliJson.Serialize(new Report(result.TokenIds, result.Text, result.FinishReason.ToWireName()))
-                : result.Text);
+            var ids = text is null ? TokenIdList.Parse(parse.GetValue(tokenIds)!, "--token-ids") : null;
+            var report = parse.GetValue(server) is { } address
+                ? Remote(address, text, ids, parse.GetValue(chat), sampling.Read(parse))
+                : Local(model.LoadEngine(parse), text, ids, parse.GetValue(chat), sampling.Read(parse));
+            output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.Text);
         });
         return command;
     }

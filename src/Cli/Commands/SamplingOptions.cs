@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Rex.Model.Sampling;
+using Rex.Protos.Api;
 
 namespace Rex.Cli.Commands;
 
@@ -32,4 +33,21 @@ internal sealed class SamplingOptions
         StopTokenIds = parse.GetValue(stopTokenIds) is { } ids ? TokenIdList.Parse(ids, "--stop-token-ids") : null,
         IgnoreEos = parse.GetValue(ignoreEos),
     };
+
+    /// <summary>The same parameters as the public API carries them.</summary>
+    public static SamplingParameters ToWire(SamplingParams sampling)
+    {
+        var wire = new SamplingParameters
+        {
+            Temperature = sampling.Temperature,
+            TopP = sampling.TopP,
+            TopK = sampling.TopK,
+            MaxTokens = sampling.MaxTokens,
+            IgnoreEos = sampling.IgnoreEos,
+        };
+        if (sampling.Seed is { } seed) wire.Seed = seed;
+        wire.Stop.AddRange(sampling.Stop);
+        if (sampling.StopTokenIds is { } stopIds) wire.StopTokenIds.AddRange(stopIds);
+        return wire;
+    }
 }

@@ -28,10 +28,7 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests)
     {
         for (var i = 0; i < requests.Count; i++)
-        {
-            ValidatePrompt(requests[i].PromptIds, requests.Count == 1 ? "prompt" : $"requests[{i}].prompt");
-            requests[i].Sampling.Validate(Config.VocabSize);
-        }
+            RequestValidator.Validate(requests[i], Config, Config.MaxSeqLen, requests.Count == 1 ? "prompt" : $"requests[{i}].prompt");
         var sequences = requests
             .Select(r => new Sequence(r.PromptIds, r.Sampling, generation.EosTokenIds, tokenizer, Config.MaxSeqLen))
             .ToArray();
@@ -57,7 +54,7 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
     /// <summary>Logits at every position of a full causal forward pass over the prompt: [positions][vocab].</summary>
     public float[][] PromptLogits(IReadOnlyList<int> promptIds)
     {
-        ValidatePrompt(promptIds, "token_ids");
+        RequestValidator.ValidatePrompt(promptIds, Config, Config.MaxSeqLen, "token_ids");
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         using var cache = model.Backbone.NewCache(promptIds.Count);
@@ -70,7 +67,7 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
     public (int[] Ids, float[] Logits)[] PromptTopLogits(IReadOnlyList<int> promptIds, int k)
     {
         if (k < 1 || k > Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(k), k, $"top must be in [1, {Config.VocabSize}]");
-        ValidatePrompt(promptIds, "token_ids");
+        RequestValidator.ValidatePrompt(promptIds, Config, Config.MaxSeqLen, "token_ids");
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         using var cache = model.Backbone.NewCache(promptIds.Count);
@@ -100,16 +97,6 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
 
     Tensor Ids(IReadOnlyList<int> ids) =>
         tensor(ids.Select(i => (long)i).ToArray(), ScalarType.Int64, model.Backbone.Placement.Device);
-
-    void ValidatePrompt(IReadOnlyList<int> ids, string field)
-    {
-        if (ids.Count == 0) throw new ArgumentException($"{field} must not be empty", field);
-        if (ids.Count > Config.MaxSeqLen)
-            throw new ArgumentException($"{field} has {ids.Count} tokens, more than max_seq_len ({Config.MaxSeqLen})", field);
-        foreach (var id in ids)
-            if (id < 0 || id >= Config.VocabSize)
-                throw new ArgumentException($"{field} holds token id {id}, outside the vocabulary [0, {Config.VocabSize})", field);
-    }
 
     public void Dispose() => model.Dispose();
 }

@@ -126,7 +126,7 @@ public sealed class ReferenceEngineTests(FixtureEngine fixture) : IClassFixture<
         var result = engine.Generate([new GenerationRequest([1, 2, 3, 4, 5, 6], new SamplingParams { MaxTokens = 10 })])[0];
         Assert.Equal((2, FinishReason.Length), (result.TokenIds.Count, result.FinishReason));
         Assert.Single(engine.Generate([new GenerationRequest([1, 2, 3, 4, 5, 6, 7, 8], new SamplingParams { MaxTokens = 10 })])[0].TokenIds);
-        Assert.Contains("9 tokens, more than max_seq_len (8)",
+        Assert.Contains("9 tokens, more than max_model_len (8)",
             Assert.Throws<ArgumentException>(() => engine.PromptLogits([1, 2, 3, 4, 5, 6, 7, 8, 9])).Message);
     }
 

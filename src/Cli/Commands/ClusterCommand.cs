@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Rex.Cli.Commands;
+
+/// <summary>`rex cluster up|down|status`.</summary>
+internal static class ClusterCommand
+{
+    public static Command Create() => new("cluster", "Start, stop and inspect a Rex cluster")
+    {
+        ClusterStatusCommand.Create(),
+    };
+}

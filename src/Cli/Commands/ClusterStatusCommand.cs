@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text;
+using Rex.Client;
+using Rex.Protos.Api;
+
+namespace Rex.Cli.Commands;
+
+/// <summary>`rex cluster status --server URL [--json]`: every silo with its roles, devices and hosted expert replicas.</summary>
+internal static class ClusterStatusCommand
+{
+    sealed record ExpertReport(int Layer, int Expert, int Replica, string Device, long RowsServed);
+
+    sealed record SiloReport(string Address, string[] Roles, string[] Devices, string DataPlane, ExpertReport[] Experts);
+
+    sealed record Report(string Model, int ExpectedExperts, int ActiveExperts, SiloReport[] Silos, DispatchCounters Dispatch, StepProfile Profile);
+
+    public static Command Create()
+    {
+        var server = new Option<string>("--server") { Description = "the Rex gateway, e.g. http://127.0.0.1:50051", Required = true };
+        var json = new Option<bool>("--json") { Description = "print the status as one JSON object" };
+        var command = new Command("status", "Show the cluster's silos and where every expert replica lives") { server, json };
+        CliAction.Set(command, (parse, output) =>
+        {
+            using var client = new RexClient(parse.GetValue(server)!);
+            var report = ToReport(client.GetClusterStatusAsync().GetAwaiter().GetResult());
+            output.Write(parse.GetValue(json) ? CliJson.Serialize(report) + "\n" : Table(report));
+        });
+        return command;
+    }
+
+    static Report ToReport(ClusterStatusResponse status) => new(
+        status.Model, status.ExpectedExperts, status.Silos.Sum(s => s.Experts.Count),
+        status.Silos.Select(s => new SiloReport(s.Address, [.. s.Roles], [.. s.Devices], s.DataPlane,
+            s.Experts.Select(e => new ExpertReport(e.Layer, e.Expert, e.Replica, e.Device, e.RowsServed)).ToArray())).ToArray(),
+        status.Dispatch, status.Profile);
+
+    static string Table(Report report)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"model {report.Model}: {report.ActiveExperts} of {report.ExpectedExperts} expert replicas active");
+        foreach (var silo in report.Silos)
+        {
+            text.AppendLine($"{silo.Address}  roles {string.Join(",", silo.Roles)}  devices {string.Join(",", silo.Devices)}  {silo.DataPlane}");
+            foreach (var e in silo.Experts)
+                text.AppendLine($"  layer {e.Layer,3} expert {e.Expert,3} replica {e.Replica}  {e.Device,-8} rows served {e.RowsServed}");
+        }
+        var d = report.Dispatch;
+        text.AppendLine($"dispatch: {d.Messages} messages, {d.RowsSent} rows, {d.ReroutedSlots} rerouted, {d.DeferredSlots} deferred, {d.DroppedSlots} dropped slots");
+        return text.ToString();
+    }
+}

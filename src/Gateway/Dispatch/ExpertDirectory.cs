@@ -1,0 +1,161 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Rex.Gateway.Hosting;
+using Rex.Model.Config;
+using Rex.Protos.Grains;
+using Rex.Silo.Hosting;
+
+namespace Rex.Gateway.Dispatch;
+
+/// <summary>
+/// Where every expert replica of the served model lives, learned from Orleans: describing an expert grain
+/// activates it (placement picks the silo, activation loads the weights) and returns its silo's data-plane
+/// address. Re-read periodically, on every membership change, and whenever a dispatch fails, so new silos, lost
+/// silos and moved experts are followed. Waits for <see cref="GatewayOptions.MinExpertSilos"/> expert silos
+/// before the first placement, so experts spread over all of them.
+/// </summary>
+public sealed partial class ExpertDirectory : IAsyncDisposable
+{
+    readonly IGrainFactory grains;
+    readonly IClusterMembershipService membership;
+    readonly ISiloMetadataCache metadata;
+    readonly GatewayOptions options;
+    readonly ILogger logger;
+    readonly ReplicaRoute[][][] routes; // [layer][expert][replica]
+    readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly SemaphoreSlim refreshGate = new(1, 1);
+    readonly CancellationTokenSource stopping = new();
+    readonly Task watcher;
+    volatile ExpertGrainInfo[] infos = [];
+
+    public ExpertDirectory(IGrainFactory grains, IClusterMembershipService membership, ISiloMetadataCache metadata,
+        string model, DbrxConfig config, ReplicaCounts replicas, GatewayOptions options, ILogger logger)
+    {
+        this.grains = grains;
+        this.membership = membership;
+        this.metadata = metadata;
+        this.options = options;
+        this.logger = logger;
+        routes = Enumerable.Range(0, config.NumLayers).Select(layer =>
+            Enumerable.Range(0, config.NumExperts).Select(expert =>
+                Enumerable.Range(0, replicas.For(layer, expert))
+                    .Select(replica => new ReplicaRoute(new ExpertGrainKey(model, layer, expert, replica), ""))
+                    .ToArray()).ToArray()).ToArray();
+        ExpectedExperts = routes.Sum(layer => layer.Sum(expert => expert.Length));
+        watcher = Watch(stopping.Token);
+    }
+
+    public int ExpectedExperts { get; }
+
+    /// <summary>Completes once every replica has been placed and described.</summary>
+    public Task Ready => ready.Task;
+
+    /// <summary>The last description of every replica that answered.</summary>
+    public IReadOnlyList<ExpertGrainInfo> Infos => infos;
+
+    /// <summary>The placed replicas of one expert (those with a known data-plane address).</summary>
+    public IReadOnlyList<ReplicaRoute> Replicas(int layer, int expert) =>
+        routes[layer][expert].Where(r => r.DataPlane.Length > 0).ToArray();
+
+    /// <summary>Describes every replica now (activating any that are not) and updates their addresses.</summary>
+    public async Task Refresh(CancellationToken cancellationToken)
+    {
+        await refreshGate.WaitAsync(cancellationToken);
+        try
+        {
+            var all = routes.SelectMany(layer => layer.SelectMany(expert => expert)).ToArray();
+            var described = await Task.WhenAll(all.Select(r => grains.GetGrain<IExpertGrain>(r.Key.ToString()).Describe()));
+            for (var i = 0; i < all.Length; i++)
+            {
+                if (all[i].DataPlane != described[i].DataPlane && all[i].DataPlane.Length > 0)
+                    LogMoved(all[i].Key, all[i].DataPlane, described[i].DataPlane);
+                all[i].DataPlane = described[i].DataPlane;
+            }
+            infos = described;
+            if (ready.TrySetResult()) LogReady(described.Length, described.Select(d => d.Silo).Distinct().Count());
+        }
+        finally
+        {
+            refreshGate.Release();
+        }
+    }
+
+    async Task Watch(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForExpertSilos(cancellationToken);
+            var changes = WatchMembership(cancellationToken);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await Refresh(cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogRefreshFailed(e.Message);
+                }
+                var period = ready.Task.IsCompleted ? TimeSpan.FromSeconds(options.ExpertDirectoryRefreshSeconds) : TimeSpan.FromSeconds(1);
+                await Task.WhenAny(Task.Delay(period, cancellationToken), changes.Next());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    async Task WaitForExpertSilos(CancellationToken cancellationToken)
+    {
+        while (CountExpertSilos() < options.MinExpertSilos)
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+    }
+
+    int CountExpertSilos() => membership.CurrentSnapshot.Members.Values
+        .Count(m => m.Status == SiloStatus.Active && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Expert));
+
+    MembershipChanges WatchMembership(CancellationToken cancellationToken)
+    {
+        var changes = new MembershipChanges();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var _ in membership.MembershipUpdates.WithCancellation(cancellationToken)) changes.Signal();
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }, cancellationToken);
+        return changes;
+    }
+
+    // A signal that completes the current waiter on each membership change.
+    sealed class MembershipChanges
+    {
+        TaskCompletionSource next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Next() => Volatile.Read(ref next).Task;
+
+        public void Signal() => Interlocked.Exchange(ref next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        await watcher;
+        stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "All {Replicas} expert replicas placed, on {Silos} silos")]
+    partial void LogReady(int replicas, int silos);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Key} moved from {From} to {To}")]
+    partial void LogMoved(ExpertGrainKey key, string from, string to);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not describe every expert yet: {Error}")]
+    partial void LogRefreshFailed(string error);
+}

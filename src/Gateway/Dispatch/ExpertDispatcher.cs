@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Rex.Gateway.Engine;
+using Rex.Model.Layers;
+using Rex.Model.Tensors;
+using static TorchSharp.torch;
+
+namespace Rex.Gateway.Dispatch;
+
+/// <summary>
+/// Sends one layer's rows to the silos hosting their chosen experts and adds the partial sums that come back.
+/// <see cref="Start"/> runs on the engine thread: one device-to-host copy of the rows and their routing, the
+/// plan, then the messages go out; <see cref="InFlightDispatch.Complete"/> later collects the answers, so the
+/// engine can compute another micro-batch's attention in between.
+/// </summary>
+public sealed class ExpertDispatcher(
+    ExpertDirectory directory, SiloChannelPool channels, DispatchPlanner planner, DispatchCounters counters, StepProfiler profiler,
+    string model, int numExperts, ScalarType dtype, TimeSpan timeout)
+{
+    // normed: [rows, d_model] on the gateway device; routing: [rows, top_k] experts and weights.
+    public InFlightDispatch Start(ulong step, int layer, int microBatch, Tensor normed, RoutingDecision routing)
+    {
+        var clock = Stopwatch.StartNew();
+        var rows = (int)normed.shape[0];
+        var topK = (int)routing.Experts.shape[1];
+        using var expertsCpu = routing.Experts.to(ScalarType.Int64, CPU).contiguous();
+        using var weightsCpu = routing.Weights.to(ScalarType.Float32, CPU).contiguous();
+        var plan = planner.Plan(rows, topK, expertsCpu.data<long>().ToArray(), weightsCpu.data<float>().ToArray(), numExperts,
+            expert => directory.Replicas(layer, expert));
+        counters.Count(plan);
+        var batch = new LayerBatch(model, step, layer, microBatch, (int)normed.shape[1], dtype, TensorBytes.ToBytes(normed, dtype));
+        var dispatch = new InFlightDispatch(this, batch, plan, normed.device, rows);
+        profiler.Add(StepProfiler.Phase.Dispatch, clock.ElapsedTicks);
+        return dispatch;
+    }
+
+    internal SiloChannelPool Channels => channels;
+    internal DispatchCounters Counters => counters;
+    internal StepProfiler Profiler => profiler;
+    internal ExpertDirectory Directory => directory;
+    internal TimeSpan Timeout => timeout;
+}
+
+/// <summary>The header and host copy of one layer's rows for one micro-batch, shared by its messages.</summary>
+/// <param name="Hidden">[rows, hidden_size] values of `DType`, little-endian.</param>
+public sealed record LayerBatch(string Model, ulong Step, int Layer, int MicroBatch, int HiddenSize, ScalarType DType, byte[] Hidden);

@@ -1,0 +1,17 @@
+using System.Collections.Concurrent;
+
+namespace Rex.Gateway.Dispatch;
+
+/// <summary>One <see cref="SiloChannel"/> per silo data-plane address, opened on first use.</summary>
+public sealed class SiloChannelPool : IAsyncDisposable
+{
+    readonly ConcurrentDictionary<string, Lazy<SiloChannel>> channels = new();
+
+    public SiloChannel For(string address) => channels.GetOrAdd(address, a => new Lazy<SiloChannel>(() => new SiloChannel(a))).Value;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in channels.Values)
+            if (channel.IsValueCreated) await channel.Value.DisposeAsync();
+    }
+}

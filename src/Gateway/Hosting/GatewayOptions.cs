@@ -1,0 +1,48 @@
+namespace Rex.Gateway.Hosting;
+
+/// <summary>Gateway settings, read from the `Rex` configuration section beside RexOptions; names follow vLLM where it has one.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Address the public gRPC API listens on.</summary>
+    public string ApiHost { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of the public gRPC API; 0 picks a free one (printed at start).</summary>
+    public int Port { get; set; } = 50051;
+
+    /// <summary>The gateway's device for embedding, attention, routers, LM head and sampling.</summary>
+    public string GatewayDevice { get; set; } = "cpu";
+
+    /// <summary>Replicas of every (layer, expert), on different silos where there are enough.</summary>
+    public int ExpertReplicas { get; set; } = 1;
+
+    /// <summary>Per-expert replica counts: "layer:expert=count" entries, comma-separated, '*' for any ("0:3=2,*:7=3").</summary>
+    public string ExpertReplicaOverrides { get; set; } = "";
+
+    /// <summary>Rows one expert replica takes per message, as a multiple of the even share (slots / experts); 0 = no limit.</summary>
+    public double ExpertCapacityFactor { get; set; }
+
+    /// <summary>Rows in one message to one silo; 0 = no limit.</summary>
+    public int MaxRowsPerSiloMessage { get; set; } = 4096;
+
+    /// <summary>What happens to rows over a limit: "defer" (another replica, else a later message; nothing lost) or "drop" (Switch-style, counted).</summary>
+    public string CapacityPolicy { get; set; } = "defer";
+
+    /// <summary>A step's sequences split into this many micro-batches, so one's attention overlaps another's experts.</summary>
+    public int NumMicroBatches { get; set; } = 2;
+
+    public int MaxNumSeqs { get; set; } = 256;
+
+    public int MaxNumBatchedTokens { get; set; } = 8192;
+
+    /// <summary>Prompt plus generated tokens per sequence; 0 = the model's max_seq_len.</summary>
+    public int MaxModelLen { get; set; }
+
+    /// <summary>Expert silos the gateway waits for before placing experts, so they spread over all of them.</summary>
+    public int MinExpertSilos { get; set; } = 1;
+
+    /// <summary>How often the gateway re-reads where experts live (also on membership changes and dispatch errors).</summary>
+    public double ExpertDirectoryRefreshSeconds { get; set; } = 5;
+
+    /// <summary>Longest a layer's dispatch may wait for its silos before the step fails.</summary>
+    public double DispatchTimeoutSeconds { get; set; } = 30;
+}

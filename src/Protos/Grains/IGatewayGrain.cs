@@ -1,0 +1,60 @@
+namespace Rex.Protos.Grains;
+
+/// <summary>
+/// One replica of a served model: embedding, attention, routers, LM head, sampling and the scheduler, on the
+/// gateway's device. Calls only enqueue work; the engine loop runs on the device's thread.
+/// </summary>
+public interface IGatewayGrain : IGrainWithStringKey
+{
+    /// <summary>Generates for one request; cancelling (a client gone, a deadline passed) frees its place at once.</summary>
+    Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation);
+
+    Task<GatewayStatus> Status();
+}
+
+/// <summary>A prompt as token ids and how to continue it (the fields of vLLM's SamplingParams).</summary>
+[GenerateSerializer, Immutable, Alias("rex.GenerationInput")]
+public sealed record GenerationInput(
+    [property: Id(0)] int[] PromptIds,
+    [property: Id(1)] double Temperature,
+    [property: Id(2)] double TopP,
+    [property: Id(3)] int TopK,
+    [property: Id(4)] long? Seed,
+    [property: Id(5)] int MaxTokens,
+    [property: Id(6)] string[] Stop,
+    [property: Id(7)] int[]? StopTokenIds,
+    [property: Id(8)] bool IgnoreEos);
+
+[GenerateSerializer, Immutable, Alias("rex.GenerationOutcome")]
+public sealed record GenerationOutcome(
+    [property: Id(0)] int[] TokenIds,
+    [property: Id(1)] string Text,
+    [property: Id(2)] string FinishReason);
+
+/// <summary>What a gateway knows: every expert replica it dispatches to, and its counters.</summary>
+[GenerateSerializer, Immutable, Alias("rex.GatewayStatus")]
+public sealed record GatewayStatus(
+    [property: Id(0)] string Model,
+    [property: Id(1)] int ExpectedExperts,
+    [property: Id(2)] ExpertGrainInfo[] Experts,
+    [property: Id(3)] DispatchCounterSnapshot Dispatch,
+    [property: Id(4)] StepProfileSnapshot Profile);
+
+[GenerateSerializer, Immutable, Alias("rex.DispatchCounterSnapshot")]
+public sealed record DispatchCounterSnapshot(
+    [property: Id(0)] long Messages,
+    [property: Id(1)] long RowsSent,
+    [property: Id(2)] long ReroutedSlots,
+    [property: Id(3)] long DeferredSlots,
+    [property: Id(4)] long DroppedSlots);
+
+[GenerateSerializer, Immutable, Alias("rex.StepProfileSnapshot")]
+public sealed record StepProfileSnapshot(
+    [property: Id(0)] long Steps,
+    [property: Id(1)] double AttentionSeconds,
+    [property: Id(2)] double DispatchSeconds,
+    [property: Id(3)] double ExpertWaitSeconds,
+    [property: Id(4)] double ExpertComputeSeconds,
+    [property: Id(5)] double CombineSeconds,
+    [property: Id(6)] double SamplingSeconds,
+    [property: Id(7)] double TotalSeconds);

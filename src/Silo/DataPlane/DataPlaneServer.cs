@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Rex.Silo.Experts;
+using Rex.Silo.Hosting;
+
+namespace Rex.Silo.DataPlane;
+
+/// <summary>
+/// The expert silo's own gRPC server (HTTP/2 without TLS on a private port), separate from any public API the
+/// process serves, so every expert silo has exactly one data-plane address. Publishes the bound address to the
+/// registry, which expert grains report to gateways.
+/// </summary>
+public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRunner runner, ExpertRegistry registry) : IHostedService, IAsyncDisposable
+{
+    // The default gRPC limit is 4 MiB; a prefill batch of a real-width model is larger.
+    const int MaxMessageBytes = 256 * 1024 * 1024;
+
+    WebApplication? app;
+    readonly CancellationTokenSource stopping = new();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.Value.DataPlaneHost), options.Value.DataPlanePort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+        });
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
+            grpc.MaxSendMessageSize = MaxMessageBytes;
+        });
+        builder.Services.AddSingleton(runner);
+        builder.Services.AddSingleton(new DataPlaneShutdown(stopping.Token));
+        app = builder.Build();
+        app.MapGrpcService<ExpertDataPlaneService>();
+        await app.StartAsync(cancellationToken);
+        registry.SetDataPlaneAddress(app.Urls.First());
+    }
+
+    // Gateways hold their streams open for good: end them first, or Kestrel's graceful stop waits on them.
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await stopping.CancelAsync();
+        if (app is not null) await app.StopAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null) await app.DisposeAsync();
+        stopping.Dispose();
+    }
+}
+
+/// <summary>Cancelled when the data-plane server stops, ending every open stream.</summary>
+public sealed record DataPlaneShutdown(CancellationToken Token);

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using Rex.Model.Tensors;
+using Rex.Protos.DataPlane;
+using Rex.Protos.Grains;
+using Rex.Silo.Devices;
+using Rex.Silo.Experts;
+using static TorchSharp.torch;
+
+namespace Rex.Silo.DataPlane;
+
+/// <summary>
+/// Runs one data-plane batch on this silo: validates it against its header and the model, runs each slice on
+/// the device of the expert replica that owns it, and returns one weighted partial sum per row. Never throws:
+/// a bad batch or a missing expert comes back as a status in the reply.
+/// </summary>
+public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog catalog)
+{
+    public async Task<ExpertPartial> Run(ExpertBatch batch)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var work = Plan(batch);
+            // Devices work in parallel; their partials add up on the host.
+            var partials = await Task.WhenAll(work.Select(group => group.Key.Run(() => Compute(batch, group.ToArray()))));
+            var sum = partials[0];
+            for (var i = 1; i < partials.Length; i++)
+                for (var j = 0; j < sum.Length; j++) sum[j] += partials[i][j];
+            var reply = Reply(batch, StatusCode.OK, "");
+            reply.Partial = ByteString.CopyFrom(Encode(sum, batch));
+            reply.ComputeMicros = clock.Elapsed.Ticks / TimeSpan.TicksPerMicrosecond;
+            return reply;
+        }
+        catch (ArgumentException e)
+        {
+            return Reply(batch, StatusCode.InvalidArgument, e.Message);
+        }
+        catch (KeyNotFoundException e)
+        {
+            return Reply(batch, StatusCode.NotFound, e.Message);
+        }
+        catch (Exception e)
+        {
+            return Reply(batch, StatusCode.Internal, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    // Checks the batch and groups its slices by the executor of the replica that runs them.
+    IEnumerable<IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>> Plan(ExpertBatch batch)
+    {
+        var config = catalog.Get(batch.Model).Config;
+        if (batch.Layer < 0 || batch.Layer >= config.NumLayers)
+            throw new ArgumentException($"layer {batch.Layer} is outside [0, {config.NumLayers})");
+        if (batch.HiddenSize != config.DModel)
+            throw new ArgumentException($"hidden_size {batch.HiddenSize} is not the model's d_model {config.DModel}");
+        if (batch.NumRows <= 0) throw new ArgumentException($"num_rows must be positive, got {batch.NumRows}");
+        var expectedBytes = (long)batch.NumRows * batch.HiddenSize * WireDType.ElementSize(batch.Dtype);
+        WireDType.ToScalarType(batch.Dtype);
+        if (batch.Hidden.Length != expectedBytes)
+            throw new ArgumentException($"hidden holds {batch.Hidden.Length} bytes; num_rows {batch.NumRows} x hidden_size {batch.HiddenSize} of {batch.Dtype} needs {expectedBytes}");
+        if (batch.Slices.Count == 0) throw new ArgumentException("slices must not be empty");
+
+        var work = new List<(ExpertSlice, HostedExpert)>();
+        foreach (var slice in batch.Slices)
+        {
+            if (slice.Rows.Count == 0 || slice.Rows.Count != slice.Weights.Count)
+                throw new ArgumentException($"expert {slice.Expert}: {slice.Rows.Count} rows with {slice.Weights.Count} weights");
+            foreach (var row in slice.Rows)
+                if (row < 0 || row >= batch.NumRows)
+                    throw new ArgumentException($"expert {slice.Expert}: row {row} is outside [0, {batch.NumRows})");
+            var key = new ExpertGrainKey(batch.Model, batch.Layer, slice.Expert, slice.Replica);
+            if (!registry.TryGet(key, out var expert)) throw new KeyNotFoundException($"expert {key} is not hosted on this silo");
+            work.Add((slice, expert));
+        }
+        return work.GroupBy(w => w.Item2.Executor);
+    }
+
+    // On the device's thread: hidden [rows, d_model] -> sum over slices of weight * expert(rows), as float32 on the host.
+    float[] Compute(ExpertBatch batch, (ExpertSlice Slice, HostedExpert Expert)[] work)
+    {
+        using var scope = NewDisposeScope();
+        var device = work[0].Expert.Executor.Device;
+        var hidden = TensorBytes.FromBytes(batch.Hidden.Span, [batch.NumRows, batch.HiddenSize], WireDType.ToScalarType(batch.Dtype), device)
+            .to(catalog.DType);
+        var output = zeros_like(hidden);
+        foreach (var (slice, expert) in work)
+        {
+            var rows = tensor(slice.Rows.Select(r => (long)r).ToArray(), ScalarType.Int64, device);
+            var weights = tensor(slice.Weights.ToArray(), ScalarType.Float32, device).to(catalog.DType).unsqueeze(1);
+            output.index_add_(0, rows, expert.Glu.Forward(hidden.index_select(0, rows)) * weights, 1);
+            expert.CountRows(slice.Rows.Count);
+        }
+        return output.to(ScalarType.Float32, CPU).data<float>().ToArray();
+    }
+
+    static byte[] Encode(float[] partial, ExpertBatch batch)
+    {
+        using var values = tensor(partial, ScalarType.Float32);
+        return TensorBytes.ToBytes(values, WireDType.ToScalarType(batch.Dtype));
+    }
+
+    static ExpertPartial Reply(ExpertBatch batch, StatusCode code, string message) => new()
+    {
+        RequestId = batch.RequestId,
+        StatusCode = (int)code,
+        StatusMessage = message,
+        NumRows = code == StatusCode.OK ? batch.NumRows : 0,
+        HiddenSize = batch.HiddenSize,
+        Dtype = batch.Dtype,
+    };
+}

@@ -1,0 +1,46 @@
+using Grpc.Core;
+using Rex.Protos.DataPlane;
+
+namespace Rex.Silo.DataPlane;
+
+/// <summary>
+/// The silo end of the data plane: reads a gateway's batches off its stream and answers each as soon as it is
+/// computed, so batches of several layers and micro-batches overlap on one stream.
+/// </summary>
+public sealed class ExpertDataPlaneService(ExpertBatchRunner runner, DataPlaneShutdown shutdown) : ExpertDataPlane.ExpertDataPlaneBase
+{
+    public override async Task Exchange(IAsyncStreamReader<ExpertBatch> requestStream, IServerStreamWriter<ExpertPartial> responseStream,
+        ServerCallContext context)
+    {
+        using var writeGate = new SemaphoreSlim(1, 1);
+        using var open = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
+        var inFlight = new List<Task>();
+        try
+        {
+            await foreach (var batch in requestStream.ReadAllAsync(open.Token))
+            {
+                inFlight.RemoveAll(t => t.IsCompleted);
+                inFlight.Add(Answer(batch));
+            }
+        }
+        catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
+        {
+            // The silo is stopping: finish what was read, then end the stream.
+        }
+        await Task.WhenAll(inFlight);
+
+        async Task Answer(ExpertBatch batch)
+        {
+            var partial = await runner.Run(batch);
+            await writeGate.WaitAsync(context.CancellationToken);
+            try
+            {
+                await responseStream.WriteAsync(partial, context.CancellationToken);
+            }
+            finally
+            {
+                writeGate.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Rex.Model.Checkpoint;
+using Rex.Protos.Grains;
+using Rex.Silo.Devices;
+using Rex.Silo.Experts;
+using Rex.Silo.Placement;
+
+namespace Rex.Silo.Grains;
+
+/// <summary>
+/// One expert replica. On activation it reserves room on the least loaded device of its silo, loads only its own
+/// rows of the fused expert tensors there, and registers with the silo's data plane; on deactivation it frees
+/// them. Kept alive: its weights are its reason to exist, and reloading them is expensive.
+/// </summary>
+[ExpertPlacement]
+[KeepAlive]
+public sealed partial class ExpertGrain(
+    ModelCatalog catalog, DeviceInventory devices, ExpertRegistry registry, ILocalSiloDetails silo,
+    IGrainFactory grains, ILogger<ExpertGrain> logger) : Grain, IExpertGrain
+{
+    HostedExpert? hosted;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = ExpertGrainKey.Parse(this.GetPrimaryKeyString());
+        var model = catalog.Get(key.Model);
+        if (key.Layer < 0 || key.Layer >= model.Config.NumLayers || key.Expert < 0 || key.Expert >= model.Config.NumExperts)
+            throw new ArgumentOutOfRangeException(nameof(key), $"{key} is outside the model's {model.Config.NumLayers} layers x {model.Config.NumExperts} experts");
+        var bytes = ExpertBytes.Of(model.Config, catalog.DType);
+        var executor = devices.Reserve(bytes);
+        try
+        {
+            var glu = await executor.Run(() =>
+                new DbrxWeightReader(model.Checkpoint, model.Config, catalog.PlacementOn(executor.Device)).Expert(key.Layer, key.Expert));
+            hosted = new HostedExpert(key, glu, executor, bytes);
+            registry.Add(hosted);
+        }
+        catch
+        {
+            devices.Release(executor, bytes);
+            throw;
+        }
+        LogActivated(key, executor.Spec.Name, bytes);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (hosted is null) return;
+        registry.Remove(hosted.Key);
+        await hosted.Executor.Run(hosted.Glu.Dispose);
+        devices.Release(hosted.Executor, hosted.Bytes);
+        // A silo shutting down takes the ledger's knowledge of it along; calling out now would only wait on it.
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+            await grains.GetGrain<IExpertPlacementGrain>(IExpertPlacementGrain.LedgerKey).Release(hosted.Key, silo.SiloAddress);
+        LogDeactivated(hosted.Key, reason.Description);
+    }
+
+    public async Task<ExpertGrainInfo> Describe()
+    {
+        var expert = hosted ?? throw new InvalidOperationException("expert grain is not active");
+        return new ExpertGrainInfo(expert.Key, silo.SiloAddress.ToString(), await registry.DataPlaneAddress,
+            expert.Executor.Spec.Name, expert.Bytes, expert.RowsServed);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Key} loaded on {Device} ({Bytes} bytes)")]
+    partial void LogActivated(ExpertGrainKey key, string device, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Key} unloaded: {Reason}")]
+    partial void LogDeactivated(ExpertGrainKey key, string reason);
+}

@@ -1,0 +1,43 @@
+using Orleans.Runtime;
+using Rex.Protos.Grains;
+
+namespace Rex.Silo.Grains;
+
+/// <summary>
+/// The placement ledger: remembers which silo each expert replica was placed on, so that placements decided at
+/// the same moment (a gateway activating every expert at once) still spread. A silo's load is the bytes and
+/// count of the replicas recorded on it; a replica prefers silos that do not already hold another replica of
+/// the same expert.
+/// </summary>
+public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
+{
+    readonly Dictionary<ExpertGrainKey, (SiloAddress Silo, long Bytes)> placed = [];
+
+    public Task<SiloAddress> Choose(ExpertGrainKey expert, long bytes, ExpertSiloCandidate[] candidates)
+    {
+        placed.Remove(expert);
+        var chosen = candidates
+            .OrderBy(c => placed.Any(p => p.Value.Silo.Equals(c.Silo) && SameExpert(p.Key, expert)) ? 1 : 0)
+            .ThenBy(c => Fill(c, bytes))
+            .ThenBy(c => placed.Count(p => p.Value.Silo.Equals(c.Silo)))
+            .ThenBy(c => c.Silo.ToString(), StringComparer.Ordinal)
+            .First();
+        placed[expert] = (chosen.Silo, bytes);
+        return Task.FromResult(chosen.Silo);
+    }
+
+    public Task Release(ExpertGrainKey expert, SiloAddress silo)
+    {
+        if (placed.TryGetValue(expert, out var entry) && entry.Silo.Equals(silo)) placed.Remove(expert);
+        return Task.CompletedTask;
+    }
+
+    // The fraction of the silo's offered memory in use once this expert is added; by bytes alone if it offers none.
+    double Fill(ExpertSiloCandidate candidate, long bytes)
+    {
+        var used = placed.Values.Where(p => p.Silo.Equals(candidate.Silo)).Sum(p => p.Bytes) + bytes;
+        return candidate.CapacityBytes > 0 ? (double)used / candidate.CapacityBytes : used;
+    }
+
+    static bool SameExpert(ExpertGrainKey a, ExpertGrainKey b) => a.Model == b.Model && a.Layer == b.Layer && a.Expert == b.Expert;
+}

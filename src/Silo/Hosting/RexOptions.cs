@@ -1,0 +1,57 @@
+namespace Rex.Silo.Hosting;
+
+/// <summary>
+/// Settings every Rex process reads from the `Rex` configuration section (appsettings.json, `REX_` environment
+/// variables such as `REX_Rex__Devices`, or `--Rex:Devices=...` on the command line). Defaults are documented
+/// in the README table.
+/// </summary>
+public sealed class RexOptions
+{
+    public const string Section = "Rex";
+
+    /// <summary>Model directory; empty serves the built-in tiny model.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>The model's name on the wire; empty uses the directory's name.</summary>
+    public string ModelName { get; set; } = "";
+
+    /// <summary>Compute dtype of gateway and experts: float32, bfloat16 or float16.</summary>
+    public string DType { get; set; } = "float32";
+
+    /// <summary>This silo's roles: gateway, expert, or both (the one-process default).</summary>
+    public string Roles { get; set; } = "gateway,expert";
+
+    /// <summary>Devices for expert weights: cpu, cpu:0,cpu:1 (logical CPU devices), cuda:0,cuda:1.</summary>
+    public string Devices { get; set; } = "cpu";
+
+    /// <summary>Bytes this silo offers for expert weights; 0 means the memory available to the process.</summary>
+    public long ExpertMemoryBytes { get; set; }
+
+    /// <summary>Host the expert data plane listens on and advertises.</summary>
+    public string DataPlaneHost { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of the expert data plane; 0 picks a free one.</summary>
+    public int DataPlanePort { get; set; }
+
+    /// <summary>Membership: localhost (one machine) or redis.</summary>
+    public string Clustering { get; set; } = "localhost";
+
+    public string ClusterId { get; set; } = "rex";
+
+    public string ServiceId { get; set; } = "rex";
+
+    /// <summary>Orleans silo-to-silo port; 0 picks a free one.</summary>
+    public int SiloPort { get; set; }
+
+    /// <summary>Orleans client gateway port; 0 picks a free one.</summary>
+    public int OrleansGatewayPort { get; set; }
+
+    /// <summary>Localhost clustering: the primary silo's host:port; empty makes this silo the primary.</summary>
+    public string PrimarySiloEndpoint { get; set; } = "";
+
+    /// <summary>Redis clustering: the StackExchange.Redis connection string.</summary>
+    public string RedisConnectionString { get; set; } = "localhost:6379";
+
+    /// <summary>Address other silos reach this one on (Redis clustering).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+}

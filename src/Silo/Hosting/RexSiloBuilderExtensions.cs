@@ -1,0 +1,78 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Rex.Model.Layers;
+using Rex.Silo.DataPlane;
+using Rex.Silo.Devices;
+using Rex.Silo.Experts;
+using Rex.Silo.Placement;
+
+namespace Rex.Silo.Hosting;
+
+/// <summary>How any Rex process joins the Orleans cluster, and what the expert role adds to a silo.</summary>
+public static class RexSiloBuilderExtensions
+{
+    /// <summary>
+    /// Clustering, silo metadata (roles, devices, memory), the served model and expert placement, for every Rex
+    /// silo; plus devices, the expert registry and the data-plane server when the silo has the expert role.
+    /// </summary>
+    public static ISiloBuilder AddRex(this ISiloBuilder silo, RexOptions options)
+    {
+        var roles = options.Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var role in roles)
+            if (role is not (SiloRoles.Gateway or SiloRoles.Expert))
+                throw new ArgumentException($"Roles holds '{role}'; a silo's roles are {SiloRoles.Gateway} and {SiloRoles.Expert}", "Roles");
+        var isExpert = roles.Contains(SiloRoles.Expert);
+        var devices = DeviceSpec.ParseList(options.Devices);
+        var dtype = ComputePlacement.ParseDType(options.DType);
+
+        silo.UseRexClustering(options);
+        var metadata = new Dictionary<string, string> { [SiloRoles.RolesKey] = string.Join(',', roles) };
+        if (isExpert)
+        {
+            metadata[SiloRoles.DevicesKey] = string.Join(',', devices.Select(d => d.Name));
+            metadata[SiloRoles.ExpertMemoryKey] = (options.ExpertMemoryBytes > 0
+                ? options.ExpertMemoryBytes
+                : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes).ToString();
+        }
+        silo.UseSiloMetadata(metadata);
+
+        var services = silo.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(_ => new ModelCatalog(options.Model, options.ModelName, dtype));
+        services.AddPlacementDirector<ExpertPlacementStrategy, ExpertPlacementDirector>();
+        if (isExpert)
+        {
+            services.AddSingleton(_ => new DeviceInventory(devices));
+            services.AddSingleton<ExpertRegistry>();
+            services.AddSingleton<ExpertBatchRunner>();
+            services.AddHostedService<DataPlaneServer>();
+        }
+        return silo;
+    }
+
+    static void UseRexClustering(this ISiloBuilder silo, RexOptions options)
+    {
+        var siloPort = FreePort.OrPick(options.SiloPort);
+        var gatewayPort = FreePort.OrPick(options.OrleansGatewayPort);
+        switch (options.Clustering)
+        {
+            case "localhost":
+                var primary = string.IsNullOrEmpty(options.PrimarySiloEndpoint) ? null : IPEndPoint.Parse(options.PrimarySiloEndpoint);
+                silo.UseLocalhostClustering(siloPort, gatewayPort, primary, options.ServiceId, options.ClusterId);
+                break;
+            case "redis":
+                silo.UseRedisClustering(options.RedisConnectionString);
+                silo.Configure<Orleans.Configuration.ClusterOptions>(cluster =>
+                {
+                    cluster.ClusterId = options.ClusterId;
+                    cluster.ServiceId = options.ServiceId;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), siloPort, gatewayPort, listenOnAnyHostAddress: true);
+                break;
+            default:
+                throw new ArgumentException($"Clustering '{options.Clustering}' is not localhost or redis", "Clustering");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Hosting;
+using Rex.Silo.Hosting;
+
+// An expert silo: joins the cluster, hosts the expert grains placed on it, serves their data plane.
+var builder = Host.CreateApplicationBuilder(args);
+builder.Configuration.AddRexSources(args);
+var options = builder.Configuration.GetSection(RexOptions.Section).Get<RexOptions>() ?? new RexOptions();
+if (builder.Configuration[$"{RexOptions.Section}:Roles"] is null) options.Roles = SiloRoles.Expert;
+builder.UseOrleans(silo => silo.AddRex(options));
+await builder.Build().RunAsync();
