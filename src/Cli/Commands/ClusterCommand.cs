@@ -7,6 +7,8 @@ internal static class ClusterCommand
 {
     public static Command Create() => new("cluster", "Start, stop and inspect a Rex cluster")
     {
+        ClusterUpCommand.Create(),
+        ClusterDownCommand.Create(),
         ClusterStatusCommand.Create(),
     };
 }

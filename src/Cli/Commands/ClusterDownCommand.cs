@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Rex.Cli.Cluster;
+
+namespace Rex.Cli.Commands;
+
+/// <summary>`rex cluster down [--state DIR]`: stops what `rex cluster up` started, gateway first, gracefully.</summary>
+internal static class ClusterDownCommand
+{
+    public static Command Create()
+    {
+        var state = new Option<string?>("--state") { Description = "the directory given to `rex cluster up` (default ~/.cache/rex/cluster)" };
+        var command = new Command("down", "Stop the cluster started by `rex cluster up`") { state };
+        CliAction.Set(command, (parse, output) =>
+        {
+            var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
+            var cluster = ClusterState.Read(directory) ?? throw new InvalidOperationException($"no cluster was started from {directory}");
+            foreach (var process in cluster.Processes)
+                ChildProcesses.Stop(process.Pid, ClusterUpCommand.Program(process.Role), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            ClusterState.Delete(directory);
+            output.WriteLine($"stopped {cluster.Processes.Count} processes ({cluster.Gateway})");
+        });
+        return command;
+    }
+}

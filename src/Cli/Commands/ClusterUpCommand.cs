@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Rex.Cli.Cluster;
+using Rex.Client;
+using Rex.Model.TinyModel;
+using Rex.Silo.Hosting;
+
+namespace Rex.Cli.Commands;
+
+/// <summary>
+/// `rex cluster up --silos N [--model DIR] [--port P] [--membership localhost|redis]`: starts one gateway process and
+/// N expert-silo processes on this machine, waits until every expert replica is active, prints the gateway address.
+/// </summary>
+internal static partial class ClusterUpCommand
+{
+    const string GatewayProgram = "Rex.Gateway.dll";
+    const string SiloProgram = "Rex.Silo.dll";
+
+    public static Command Create()
+    {
+        var silos = new Option<int>("--silos") { Description = "expert-silo processes to start", DefaultValueFactory = _ => 2 };
+        var model = new Option<string?>("--model") { Description = "Hugging Face DBRX model directory (default: the built-in tiny model)" };
+        var port = new Option<int>("--port") { Description = "public gRPC port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 50051 };
+        var membership = new Option<string>("--membership") { Description = "localhost (the gateway is the primary silo) or redis", DefaultValueFactory = _ => "localhost" };
+        var redis = new Option<string>("--redis") { Description = "Redis connection string for --membership redis", DefaultValueFactory = _ => "localhost:6379" };
+        var replicas = new Option<int>("--expert-replicas") { Description = "replicas of every expert", DefaultValueFactory = _ => 1 };
+        var devices = new Option<string>("--devices") { Description = "devices of each expert silo (cpu, cpu:0,cpu:1, cuda:0)", DefaultValueFactory = _ => "cpu" };
+        var state = new Option<string?>("--state") { Description = "directory for the cluster's state and logs (default ~/.cache/rex/cluster)" };
+        var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every expert to be active", DefaultValueFactory = _ => 180 };
+        var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
+        var command = new Command("up", "Start a gateway and expert silos as processes on this machine")
+        {
+            silos, model, port, membership, redis, replicas, devices, state, timeout, gatewayArgs,
+        };
+        CliAction.Set(command, (parse, output) =>
+        {
+            var count = parse.GetValue(silos);
+            if (count < 1) throw new ArgumentException($"--silos must be at least 1, got {count}", "--silos");
+            var mode = parse.GetValue(membership)!;
+            if (mode is not ("localhost" or "redis")) throw new ArgumentException($"--membership '{mode}' is not localhost or redis", "--membership");
+            var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
+            Directory.CreateDirectory(directory);
+            if (ClusterState.Read(directory) is { } running && running.Processes.Any(p => ChildProcesses.IsRunning(p.Pid, Program(p.Role))))
+                throw new InvalidOperationException($"a cluster started from {directory} is still running (gateway {running.Gateway}); run `rex cluster down` first");
+
+            var modelPath = Path.GetFullPath(parse.GetValue(model) ?? BuiltInModel.EnsureCreated());
+            string[] common =
+            [
+                $"--Rex:Model={modelPath}",
+                $"--Rex:Clustering={mode}",
+                $"--Rex:ClusterId=rex-{Guid.NewGuid():N}",
+                $"--Rex:RedisConnectionString={parse.GetValue(redis)}",
+                "--Logging:LogLevel:Default=Information",
+                "--Logging:LogLevel:Microsoft=Warning",
+                "--Logging:LogLevel:Orleans=Warning",
+            ];
+            var primaryPort = FreePort.Pick();
+            var processes = new List<ClusterProcess>();
+            try
+            {
+                var gatewayLog = Path.Combine(directory, "gateway.log");
+                File.WriteAllText(gatewayLog, "");
+                processes.Add(new ClusterProcess("gateway", ChildProcesses.Start(GatewayProgram,
+                [
+                    .. common,
+                    "--Rex:Roles=gateway",
+                    $"--Rex:SiloPort={primaryPort}",
+                    $"--Rex:Port={parse.GetValue(port)}",
+                    $"--Rex:MinExpertSilos={count}",
+                    $"--Rex:ExpertReplicas={parse.GetValue(replicas)}",
+                    .. (parse.GetValue(gatewayArgs) ?? []).Select(a => "--" + a),
+                ], gatewayLog, directory), gatewayLog));
+                for (var i = 0; i < count; i++)
+                {
+                    var log = Path.Combine(directory, $"silo-{i}.log");
+                    File.WriteAllText(log, "");
+                    processes.Add(new ClusterProcess($"silo-{i}", ChildProcesses.Start(SiloProgram,
+                    [
+                        .. common,
+                        "--Rex:Roles=expert",
+                        $"--Rex:Devices={parse.GetValue(devices)}",
+                        $"--Rex:PrimarySiloEndpoint=127.0.0.1:{primaryPort}",
+                    ], log, directory), log));
+                }
+                var gateway = WaitForGateway(processes, TimeSpan.FromSeconds(parse.GetValue(timeout)));
+                new ClusterState(gateway, modelPath, processes).Write(directory);
+                WaitForExperts(gateway, count, processes, TimeSpan.FromSeconds(parse.GetValue(timeout)));
+                output.WriteLine(gateway);
+            }
+            catch
+            {
+                foreach (var process in processes) ChildProcesses.Stop(process.Pid, Program(process.Role), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+                ClusterState.Delete(directory);
+                throw;
+            }
+        });
+        return command;
+    }
+
+    internal static string Program(string role) => role == "gateway" ? GatewayProgram : SiloProgram;
+
+    // The gateway prints "Rex gateway serving MODEL on URL" once its API listens.
+    static string WaitForGateway(IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            RequireAlive(processes);
+            if (ServingLine().Match(File.ReadAllText(processes[0].Log)) is { Success: true } match) return match.Groups[1].Value;
+            Thread.Sleep(200);
+        }
+        throw new TimeoutException($"the gateway did not start within {timeout.TotalSeconds:F0} s; see {processes[0].Log}");
+    }
+
+    static void WaitForExperts(string gateway, int expertSilos, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
+    {
+        using var client = new RexClient(gateway);
+        var clock = Stopwatch.StartNew();
+        var last = "no answer yet";
+        while (clock.Elapsed < timeout)
+        {
+            RequireAlive(processes);
+            try
+            {
+                var status = client.GetClusterStatusAsync().GetAwaiter().GetResult();
+                var active = status.Silos.Sum(s => s.Experts.Count);
+                var silos = status.Silos.Count(s => s.Roles.Contains(SiloRoles.Expert));
+                if (active == status.ExpectedExperts && silos == expertSilos) return;
+                last = $"{active} of {status.ExpectedExperts} experts active on {silos} of {expertSilos} expert silos";
+            }
+            catch (Grpc.Core.RpcException e)
+            {
+                last = e.Status.Detail;
+            }
+            Thread.Sleep(500);
+        }
+        throw new TimeoutException($"the cluster was not ready within {timeout.TotalSeconds:F0} s: {last}");
+    }
+
+    static void RequireAlive(IReadOnlyList<ClusterProcess> processes)
+    {
+        foreach (var process in processes)
+            if (!ChildProcesses.IsRunning(process.Pid, Program(process.Role)))
+                throw new InvalidOperationException($"{process.Role} exited during start-up; its log ({process.Log}) ends:\n{Tail(process.Log)}");
+    }
+
+    static string Tail(string log) => string.Join('\n', File.ReadAllLines(log).TakeLast(15));
+
+    [GeneratedRegex(@"Rex gateway serving \S+ on (\S+)")]
+    private static partial Regex ServingLine();
+}
