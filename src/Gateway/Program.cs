@@ -14,7 +14,7 @@ var gateway = builder.Configuration.GetSection(RexOptions.Section).Get<GatewayOp
 if (!rex.Roles.Split(',').Select(r => r.Trim()).Contains(SiloRoles.Gateway))
     throw new ArgumentException($"a gateway process needs the '{SiloRoles.Gateway}' role; Roles is '{rex.Roles}'");
 
-builder.UseOrleans(silo => silo.AddRex(rex).AddRexGateway(gateway));
+builder.UseOrleans(silo => silo.UseRexClustering(rex).AddRex(rex).AddRexGateway(gateway));
 builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.Port, listen => listen.Protocols = HttpProtocols.Http2));
 builder.Services.AddGrpc();

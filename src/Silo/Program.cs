@@ -6,5 +6,5 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Configuration.AddRexSources(args);
 var options = builder.Configuration.GetSection(RexOptions.Section).Get<RexOptions>() ?? new RexOptions();
 if (builder.Configuration[$"{RexOptions.Section}:Roles"] is null) options.Roles = SiloRoles.Expert;
-builder.UseOrleans(silo => silo.AddRex(options));
+builder.UseOrleans(silo => silo.UseRexClustering(options).AddRex(options));
 await builder.Build().RunAsync();

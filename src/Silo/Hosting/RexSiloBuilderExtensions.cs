@@ -14,8 +14,9 @@ namespace Rex.Silo.Hosting;
 public static class RexSiloBuilderExtensions
 {
     /// <summary>
-    /// Clustering, silo metadata (roles, devices, memory), the served model and expert placement, for every Rex
-    /// silo; plus devices, the expert registry and the data-plane server when the silo has the expert role.
+    /// Silo metadata (roles, devices, memory), the served model and expert placement, for every Rex silo; plus
+    /// devices, the expert registry and the data-plane server when the silo has the expert role. Membership is
+    /// separate (<see cref="UseRexClustering"/>), so tests can run these silos in Orleans' test cluster.
     /// </summary>
     public static ISiloBuilder AddRex(this ISiloBuilder silo, RexOptions options)
     {
@@ -27,7 +28,6 @@ public static class RexSiloBuilderExtensions
         var devices = DeviceSpec.ParseList(options.Devices);
         var dtype = ComputePlacement.ParseDType(options.DType);
 
-        silo.UseRexClustering(options);
         var metadata = new Dictionary<string, string> { [SiloRoles.RolesKey] = string.Join(',', roles) };
         if (isExpert)
         {
@@ -52,7 +52,8 @@ public static class RexSiloBuilderExtensions
         return silo;
     }
 
-    static void UseRexClustering(this ISiloBuilder silo, RexOptions options)
+    /// <summary>Membership from the settings: localhost clustering (one machine) or Redis.</summary>
+    public static ISiloBuilder UseRexClustering(this ISiloBuilder silo, RexOptions options)
     {
         var siloPort = FreePort.OrPick(options.SiloPort);
         var gatewayPort = FreePort.OrPick(options.OrleansGatewayPort);
@@ -74,5 +75,6 @@ public static class RexSiloBuilderExtensions
             default:
                 throw new ArgumentException($"Clustering '{options.Clustering}' is not localhost or redis", "Clustering");
         }
+        return silo;
     }
 }
