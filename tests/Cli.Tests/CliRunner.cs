@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
+using Rex.Tests;
 
 namespace Rex.Cli.Tests;
 
@@ -19,20 +19,7 @@ public static class CliRunner
     /// <summary>Starts the built `rex` (rex.dll beside the tests) with `dotnet`, as a user would run it.</summary>
     public static async Task<Outcome> ChildProcess(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rex.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Outcome(process.ExitCode, await output, await error);
+        var outcome = await Rex.Tests.ChildProcess.Run("rex.dll", args, environment);
+        return new Outcome(outcome.ExitCode, outcome.Output, outcome.Error);
     }
 }

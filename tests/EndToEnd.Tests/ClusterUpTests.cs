@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Rex.Client;
+using Rex.Tests;
+
+namespace Rex.EndToEnd.Tests;
+
+/// <summary>
+/// `rex cluster up --silos 2`: a real 3-process cluster (one gateway, two expert silos) on loopback, checked through
+/// the gRPC API, then `rex cluster down`.
+/// </summary>
+public sealed class ClusterUpTests
+{
+    [Fact]
+    public async Task ThreeProcessClusterMatchesTheLocalEngineWithExpertsOnBothSilos()
+    {
+        using var state = new TemporaryDirectory();
+        using var home = new TemporaryDirectory();
+        var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
+        var up = await ChildProcess.Run("rex.dll",
+            ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--state", state.Path], environment);
+        var processes = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, "cluster.json"))).RootElement.GetProperty("processes")
+            .EnumerateArray().Select(p => p.GetProperty("pid").GetInt32()).ToArray();
+        try
+        {
+            Assert.True(up.ExitCode == 0, up.Error);
+            var address = up.Output.Trim().Split('\n')[^1];
+            Assert.StartsWith("http://127.0.0.1:", address);
+            Assert.Equal(3, processes.Length);
+
+            using (var client = new RexClient(address))
+            {
+                foreach (var (prompt, tokens) in FixtureGreedy.All) Assert.Equal(tokens, await GatewayClient.Greedy(client, prompt));
+                var concurrent = await Task.WhenAll(FixtureGreedy.All.Select(f => GatewayClient.Greedy(client, f.Prompt)));
+                Assert.Equal(FixtureGreedy.All.Select(f => f.Tokens), concurrent);
+            }
+
+            var status = await ChildProcess.Run("rex.dll", ["cluster", "status", "--server", address, "--json"], environment);
+            Assert.True(status.ExitCode == 0, status.Error);
+            var silos = JsonDocument.Parse(status.Output).RootElement.GetProperty("silos").EnumerateArray().ToArray();
+            Assert.Equal(3, silos.Length);
+            var experts = silos.ToDictionary(
+                s => string.Join(",", s.GetProperty("roles").EnumerateArray().Select(r => r.GetString())) + "@" + s.GetProperty("address").GetString(),
+                s => s.GetProperty("experts").GetArrayLength());
+            Assert.Equal(0, experts.Single(e => e.Key.StartsWith("gateway@")).Value);
+            var expertSilos = experts.Where(e => e.Key.StartsWith("expert@")).Select(e => e.Value).ToArray();
+            Assert.Equal(2, expertSilos.Length);
+            Assert.All(expertSilos, count => Assert.Equal(16, count)); // 32 replicas spread evenly by count
+        }
+        finally
+        {
+            var down = await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", state.Path], environment);
+            Assert.True(down.ExitCode == 0, down.Error);
+        }
+        Assert.All(processes, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Rex."),
+            $"process {pid} still runs"));
+    }
+}
