@@ -26,13 +26,17 @@ public static partial class ChildProcesses
         return process.Id;
     }
 
-    /// <summary>Whether `pid` is alive and is one of our programs (a recycled pid is never ours).</summary>
+    /// <summary>
+    /// Whether `pid` is alive and is one of our programs (a recycled pid is never ours). While a process is between
+    /// sh, setsid and dotnet its command line can read empty for an instant: alive, and not yet anyone else's.
+    /// </summary>
     public static bool IsRunning(int pid, string program)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(program, StringComparison.Ordinal)
-                && !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z", StringComparison.Ordinal);
+            if (File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] == "Z") return false;
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            return commandLine.Length == 0 || commandLine.Contains(program, StringComparison.Ordinal);
         }
         catch (IOException)
         {

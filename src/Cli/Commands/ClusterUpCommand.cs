@@ -25,13 +25,17 @@ internal static partial class ClusterUpCommand
         var membership = new Option<string>("--membership") { Description = "localhost (the gateway is the primary silo) or redis", DefaultValueFactory = _ => "localhost" };
         var redis = new Option<string>("--redis") { Description = "Redis connection string for --membership redis", DefaultValueFactory = _ => "localhost:6379" };
         var replicas = new Option<int>("--expert-replicas") { Description = "replicas of every expert", DefaultValueFactory = _ => 1 };
+        var torchThreads = new Option<int>("--torch-threads")
+        {
+            Description = "intra-op threads of each process (default: the cores divided among the processes)",
+        };
         var devices = new Option<string>("--devices") { Description = "devices of each expert silo (cpu, cpu:0,cpu:1, cuda:0)", DefaultValueFactory = _ => "cpu" };
         var state = new Option<string?>("--state") { Description = "directory for the cluster's state and logs (default ~/.cache/rex/cluster)" };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every expert to be active", DefaultValueFactory = _ => 180 };
         var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
         var command = new Command("up", "Start a gateway and expert silos as processes on this machine")
         {
-            silos, model, port, membership, redis, replicas, devices, state, timeout, gatewayArgs,
+            silos, model, port, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
         };
         CliAction.Set(command, (parse, output) =>
         {
@@ -51,6 +55,7 @@ internal static partial class ClusterUpCommand
                 $"--Rex:Clustering={mode}",
                 $"--Rex:ClusterId=rex-{Guid.NewGuid():N}",
                 $"--Rex:RedisConnectionString={parse.GetValue(redis)}",
+                $"--Rex:TorchThreads={(parse.GetValue(torchThreads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / (count + 1)))}",
                 "--Logging:LogLevel:Default=Information",
                 "--Logging:LogLevel:Microsoft=Warning",
                 "--Logging:LogLevel:Orleans=Warning",

@@ -9,6 +9,7 @@ using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
 using Rex.Model.Sampling;
+using Rex.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace Rex.Gateway.Engine;
@@ -68,6 +69,7 @@ public sealed partial class GatewayEngine : IDisposable
 
     void Loop()
     {
+        TorchThreads.ApplyToCurrentThread();
         using var inference = inference_mode();
         DbrxBackbone backbone;
         try

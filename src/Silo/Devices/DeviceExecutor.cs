@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Rex.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace Rex.Silo.Devices;
@@ -56,6 +57,7 @@ public sealed class DeviceExecutor : IDisposable
 
     void Loop()
     {
+        TorchThreads.ApplyToCurrentThread();
         using var inference = inference_mode();
         foreach (var job in jobs.GetConsumingEnumerable()) job();
     }

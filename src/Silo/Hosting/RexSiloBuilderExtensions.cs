@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rex.Model.Layers;
+using Rex.Model.Tensors;
 using Rex.Silo.DataPlane;
 using Rex.Silo.Devices;
 using Rex.Silo.Experts;
@@ -27,6 +28,7 @@ public static class RexSiloBuilderExtensions
         var isExpert = roles.Contains(SiloRoles.Expert);
         var devices = DeviceSpec.ParseList(options.Devices);
         var dtype = ComputePlacement.ParseDType(options.DType);
+        TorchThreads.Configure(options.TorchThreads);
 
         var metadata = new Dictionary<string, string> { [SiloRoles.RolesKey] = string.Join(',', roles) };
         if (isExpert)

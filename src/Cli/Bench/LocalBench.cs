@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Rex.Model.Engine;
+using Rex.Model.Sampling;
+
+namespace Rex.Cli.Bench;
+
+/// <summary>
+/// Throughput of the local single-process engine for one batch of requests generated together. Prefill time is a
+/// run with one output token; the decode rate is the rest of a full run.
+/// </summary>
+internal static class LocalBench
+{
+    public sealed record Report(string Model, string DType, int Cores, int TorchThreads, int BatchSize, int InputLen, int OutputLen,
+        double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond)
+    {
+        public override string ToString() =>
+            $"local engine, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}: " +
+            $"prefill {PrefillSeconds * 1000:F1} ms, decode {DecodeTokensPerSecond:F1} tokens/s, overall {OutputTokensPerSecond:F1} output tokens/s";
+    }
+
+    public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen)
+    {
+        var prompts = BenchPrompts.Make(batch, inputLen);
+        Generate(engine, prompts, 2); // warm-up: first-touch allocations and kernel selection
+        var prefill = Generate(engine, prompts, 1);
+        var total = Generate(engine, prompts, outputLen);
+        return new Report(model, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
+            prefill, total, batch * (outputLen - 1) / Math.Max(total - prefill, 1e-9), batch * outputLen / total);
+    }
+
+    static double Generate(ReferenceEngine engine, int[][] prompts, int maxTokens)
+    {
+        var sampling = new SamplingParams { MaxTokens = maxTokens, IgnoreEos = true };
+        var clock = Stopwatch.StartNew();
+        engine.Generate(prompts.Select(p => new GenerationRequest(p, sampling)).ToArray());
+        return clock.Elapsed.TotalSeconds;
+    }
+}
