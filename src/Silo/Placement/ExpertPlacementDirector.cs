@@ -10,7 +10,8 @@ namespace Rex.Silo.Placement;
 /// <summary>
 /// Chooses the silo for a new expert activation: only live silos whose metadata carries the expert role, and
 /// among them the one the placement ledger finds least loaded by memory and count (replicas of one expert on
-/// different silos). Never a silo without the expert role: with none alive, activation fails and is retried.
+/// different silos), or the silo a migration names. Never a silo without the expert role: with none alive,
+/// activation fails and is retried.
 /// </summary>
 public sealed class ExpertPlacementDirector(ISiloMetadataCache metadata, IGrainFactory grains, ModelCatalog catalog) : IPlacementDirector
 {
@@ -25,6 +26,9 @@ public sealed class ExpertPlacementDirector(ISiloMetadataCache metadata, IGrainF
             throw new OrleansException($"no live silo has the '{SiloRoles.Expert}' role to host {target.GrainIdentity}");
         var key = ExpertGrainKey.Parse(target.GrainIdentity.Key.ToString()!);
         var bytes = ExpertBytes.Of(catalog.Get(key.Model).Config, catalog.DType);
+        // A migration names its target silo: honour it when that silo can host experts (the ledger still records it).
+        if (IPlacementDirector.GetPlacementHint(target.RequestContextData, [.. candidates.Select(c => c.Silo)]) is { } hint)
+            candidates = [.. candidates.Where(c => c.Silo.Equals(hint))];
         return await grains.GetGrain<IExpertPlacementGrain>(IExpertPlacementGrain.LedgerKey).Choose(key, bytes, candidates);
     }
 }

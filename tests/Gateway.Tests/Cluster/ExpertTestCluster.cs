@@ -45,6 +45,8 @@ public sealed class ExpertTestCluster : IAsyncDisposable
         return started;
     }
 
+    public InProcessTestCluster Orleans => cluster;
+
     public IGatewayGrain Gateway => cluster.Client.GetGrain<IGatewayGrain>(GatewayGrain.KeyOf(Model));
 
     public async Task<int[]> Greedy(int[] prompt, int maxTokens = 16) =>
