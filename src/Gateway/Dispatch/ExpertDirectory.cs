@@ -19,6 +19,7 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
 {
     readonly IGrainFactory grains;
     readonly IClusterMembershipService membership;
+    readonly IClusterManifestProvider manifests;
     readonly ISiloMetadataCache metadata;
     readonly GatewayOptions options;
     readonly ILogger logger;
@@ -29,11 +30,12 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     readonly Task watcher;
     volatile ExpertGrainInfo[] infos = [];
 
-    public ExpertDirectory(IGrainFactory grains, IClusterMembershipService membership, ISiloMetadataCache metadata,
+    public ExpertDirectory(IGrainFactory grains, IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata,
         string model, DbrxConfig config, ReplicaCounts replicas, GatewayOptions options, ILogger logger)
     {
         this.grains = grains;
         this.membership = membership;
+        this.manifests = manifests;
         this.metadata = metadata;
         this.options = options;
         this.logger = logger;
@@ -113,8 +115,11 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
     }
 
+    // Placement sees a silo only once its grain manifest has reached this one, which can lag its membership.
     int CountExpertSilos() => membership.CurrentSnapshot.Members.Values
-        .Count(m => m.Status == SiloStatus.Active && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Expert));
+        .Count(m => m.Status == SiloStatus.Active
+            && manifests.Current.Silos.ContainsKey(m.SiloAddress)
+            && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Expert));
 
     MembershipChanges WatchMembership(CancellationToken cancellationToken)
     {

@@ -24,7 +24,7 @@ namespace Rex.Gateway.Grains;
 [Reentrant]
 public sealed class GatewayGrain(
     ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions, IGrainFactory grains, IClusterMembershipService membership,
-    ISiloMetadataCache metadata, ILoggerFactory loggers) : Grain, IGatewayGrain
+    IClusterManifestProvider manifests, ISiloMetadataCache metadata, ILoggerFactory loggers) : Grain, IGatewayGrain
 {
     readonly StepProfiler profiler = new();
     readonly DispatchCounters counters = new();
@@ -38,7 +38,7 @@ public sealed class GatewayGrain(
     {
         var options = gatewayOptions.Value;
         var model = catalog.Get(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
-        directory = new ExpertDirectory(grains, membership, metadata, catalog.Name, model.Config,
+        directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config,
             new ReplicaCounts(options.ExpertReplicas, options.ExpertReplicaOverrides), options, loggers.CreateLogger<ExpertDirectory>());
         var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, ParsePolicy(options.CapacityPolicy));
         var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, catalog.Name, model.Config.NumExperts,

@@ -7,7 +7,8 @@ namespace Rex.Silo.Grains;
 /// The placement ledger: remembers which silo each expert replica was placed on, so that placements decided at
 /// the same moment (a gateway activating every expert at once) still spread. A silo's load is the bytes and
 /// count of the replicas recorded on it; a replica prefers silos that do not already hold another replica of
-/// the same expert.
+/// the same expert. A replica keeps its recorded silo while that silo is a candidate (a lost silo is not; a
+/// migration's target silo is the only candidate).
 /// </summary>
 public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
 {
@@ -15,6 +16,10 @@ public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
 
     public Task<SiloAddress> Choose(ExpertGrainKey expert, long bytes, ExpertSiloCandidate[] candidates)
     {
+        // Two activation attempts can race for one grain (a retried call while the first is still activating);
+        // only one activation survives, so both must get the same answer or the ledger drifts from reality.
+        if (placed.TryGetValue(expert, out var existing) && candidates.Any(c => c.Silo.Equals(existing.Silo)))
+            return Task.FromResult(existing.Silo);
         placed.Remove(expert);
         var chosen = candidates
             .OrderBy(c => placed.Any(p => p.Value.Silo.Equals(c.Silo) && SameExpert(p.Key, expert)) ? 1 : 0)
