@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Rex.Gateway.Grains;
 using Rex.Protos.Api;
+using Rex.Model.Sampling;
 using Rex.Protos.Grains;
 using Rex.Silo.Experts;
 
@@ -19,16 +20,7 @@ public sealed class RexApiService(IGrainFactory grains, ModelCatalog catalog) : 
             GenerateRequest.PromptOneofCase.TokenIds => [.. request.TokenIds.Ids],
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "prompt: give text or token_ids")),
         };
-        var sampling = request.Sampling ?? new SamplingParameters();
-        var input = new GenerationInput(prompt,
-            sampling.HasTemperature ? sampling.Temperature : 0,
-            sampling.HasTopP ? sampling.TopP : 1,
-            sampling.HasTopK ? sampling.TopK : 0,
-            sampling.HasSeed ? sampling.Seed : null,
-            sampling.HasMaxTokens ? sampling.MaxTokens : 16,
-            [.. sampling.Stop],
-            sampling.StopTokenIds.Count > 0 ? [.. sampling.StopTokenIds] : null,
-            sampling.IgnoreEos);
+        var input = GenerationInputs.From(prompt, Sampling(request.Sampling ?? new SamplingParameters()));
         GenerationOutcome outcome;
         try
         {
@@ -46,5 +38,22 @@ public sealed class RexApiService(IGrainFactory grains, ModelCatalog catalog) : 
         };
         response.TokenIds.AddRange(outcome.TokenIds);
         return response;
+    }
+
+    // Unset fields keep SamplingParams' defaults; validation happens in the engine, naming the field.
+    static SamplingParams Sampling(SamplingParameters wire)
+    {
+        var defaults = new SamplingParams();
+        return new SamplingParams
+        {
+            Temperature = wire.HasTemperature ? wire.Temperature : defaults.Temperature,
+            TopP = wire.HasTopP ? wire.TopP : defaults.TopP,
+            TopK = wire.HasTopK ? wire.TopK : defaults.TopK,
+            Seed = wire.HasSeed ? wire.Seed : defaults.Seed,
+            MaxTokens = wire.HasMaxTokens ? wire.MaxTokens : defaults.MaxTokens,
+            Stop = [.. wire.Stop],
+            StopTokenIds = wire.StopTokenIds.Count > 0 ? [.. wire.StopTokenIds] : defaults.StopTokenIds,
+            IgnoreEos = wire.IgnoreEos,
+        };
     }
 }

@@ -7,7 +7,6 @@ using Rex.Gateway.Dispatch;
 using Rex.Gateway.Engine;
 using Rex.Gateway.Hosting;
 using Rex.Model.Engine;
-using Rex.Model.Sampling;
 using Rex.Protos.Grains;
 using Rex.Silo.Devices;
 using Rex.Silo.Experts;
@@ -57,18 +56,7 @@ public sealed class GatewayGrain(
 
     public async Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation)
     {
-        var sampling = new SamplingParams
-        {
-            Temperature = input.Temperature,
-            TopP = input.TopP,
-            TopK = input.TopK,
-            Seed = input.Seed,
-            MaxTokens = input.MaxTokens,
-            Stop = input.Stop,
-            StopTokenIds = input.StopTokenIds,
-            IgnoreEos = input.IgnoreEos,
-        };
-        var result = await engine!.Submit(new GenerationRequest(input.PromptIds, sampling), cancellation);
+        var result = await engine!.Submit(new GenerationRequest(input.PromptIds, GenerationInputs.Sampling(input)), cancellation);
         return new GenerationOutcome([.. result.TokenIds], result.Text, result.FinishReason.ToWireName());
     }
 
