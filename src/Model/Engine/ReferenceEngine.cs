@@ -54,12 +54,9 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
     /// <summary>Logits at every position of a full causal forward pass over the prompt: [positions][vocab].</summary>
     public float[][] PromptLogits(IReadOnlyList<int> promptIds)
     {
-        RequestValidator.ValidatePrompt(promptIds, Config, Config.MaxSeqLen, "token_ids");
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        using var cache = model.Backbone.NewCache(promptIds.Count);
-        using var batch = new ForwardBatch([new BatchSegment(cache, promptIds.Count)], model.Backbone.Placement.Device);
-        var logits = model.Backbone.Logits(model.Forward(Ids(promptIds), batch)).to(CPU);
+        var logits = FullForward(promptIds).to(CPU);
         return Enumerable.Range(0, promptIds.Count).Select(t => logits[t].data<float>().ToArray()).ToArray();
     }
 
@@ -67,17 +64,23 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
     public (int[] Ids, float[] Logits)[] PromptTopLogits(IReadOnlyList<int> promptIds, int k)
     {
         if (k < 1 || k > Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(k), k, $"top must be in [1, {Config.VocabSize}]");
-        RequestValidator.ValidatePrompt(promptIds, Config, Config.MaxSeqLen, "token_ids");
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        using var cache = model.Backbone.NewCache(promptIds.Count);
-        using var batch = new ForwardBatch([new BatchSegment(cache, promptIds.Count)], model.Backbone.Placement.Device);
-        var (values, ids) = model.Backbone.Logits(model.Forward(Ids(promptIds), batch)).topk(k, dim: -1);
+        var (values, ids) = FullForward(promptIds).topk(k, dim: -1);
         var topValues = values.to(CPU);
         var topIds = ids.to(CPU);
         return Enumerable.Range(0, promptIds.Count)
             .Select(t => (topIds[t].data<long>().Select(i => (int)i).ToArray(), topValues[t].data<float>().ToArray()))
             .ToArray();
+    }
+
+    // The prompt through every layer from an empty cache, in the caller's scope: [positions, vocab] logits.
+    Tensor FullForward(IReadOnlyList<int> promptIds)
+    {
+        RequestValidator.ValidatePrompt(promptIds, Config, Config.MaxSeqLen, "token_ids");
+        using var cache = model.Backbone.NewCache(promptIds.Count);
+        using var batch = new ForwardBatch([new BatchSegment(cache, promptIds.Count)], model.Backbone.Placement.Device);
+        return model.Backbone.Logits(model.Forward(Ids(promptIds), batch));
     }
 
     // One forward step over `NewTokens(s)` of every sequence, then one sampled token per sequence.
