@@ -28,15 +28,16 @@ public static partial class ChildProcesses
 
     /// <summary>
     /// Whether `pid` is alive and is one of our programs (a recycled pid is never ours). While a process is between
-    /// sh, setsid and dotnet its command line can read empty for an instant: alive, and not yet anyone else's.
+    /// sh, setsid and dotnet its command line can read empty for an instant; its name then still says which it is.
     /// </summary>
     public static bool IsRunning(int pid, string program)
     {
         try
         {
-            if (File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] == "Z") return false;
+            var stat = File.ReadAllText($"/proc/{pid}/stat").Split(' ');
+            if (stat[2] == "Z") return false;
             var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
-            return commandLine.Length == 0 || commandLine.Contains(program, StringComparison.Ordinal);
+            return commandLine.Length == 0 ? stat[1] is "(sh)" or "(setsid)" or "(dotnet)" : commandLine.Contains(program, StringComparison.Ordinal);
         }
         catch (IOException)
         {

@@ -5,8 +5,8 @@ namespace Rex.Cli.Cluster;
 /// <summary>One process of a local cluster: its role, pid and log file.</summary>
 public sealed record ClusterProcess(string Role, int Pid, string Log);
 
-/// <summary>What `rex cluster up` started, saved so `rex cluster down` can stop it.</summary>
-public sealed record ClusterState(string Gateway, string Model, IReadOnlyList<ClusterProcess> Processes)
+/// <summary>What `rex cluster up` started (the gateway address once known), saved after each start so `rex cluster down` can stop it.</summary>
+public sealed record ClusterState(string Gateway, IReadOnlyList<ClusterProcess> Processes)
 {
     public const string FileName = "cluster.json";
 

@@ -62,11 +62,17 @@ internal static partial class ClusterUpCommand
             ];
             var primaryPort = FreePort.Pick();
             var processes = new List<ClusterProcess>();
+            // Saved after every start: an interrupted `up` leaves nothing `down` cannot find.
+            void Started(ClusterProcess process, string gateway = "")
+            {
+                processes.Add(process);
+                new ClusterState(gateway, processes).Write(directory);
+            }
             try
             {
                 var gatewayLog = Path.Combine(directory, "gateway.log");
                 File.WriteAllText(gatewayLog, "");
-                processes.Add(new ClusterProcess("gateway", ChildProcesses.Start(GatewayProgram,
+                Started(new ClusterProcess("gateway", ChildProcesses.Start(GatewayProgram,
                 [
                     .. common,
                     "--Rex:Roles=gateway",
@@ -80,7 +86,7 @@ internal static partial class ClusterUpCommand
                 {
                     var log = Path.Combine(directory, $"silo-{i}.log");
                     File.WriteAllText(log, "");
-                    processes.Add(new ClusterProcess($"silo-{i}", ChildProcesses.Start(SiloProgram,
+                    Started(new ClusterProcess($"silo-{i}", ChildProcesses.Start(SiloProgram,
                     [
                         .. common,
                         "--Rex:Roles=expert",
@@ -89,7 +95,7 @@ internal static partial class ClusterUpCommand
                     ], log, directory), log));
                 }
                 var gateway = WaitForGateway(processes, TimeSpan.FromSeconds(parse.GetValue(timeout)));
-                new ClusterState(gateway, modelPath, processes).Write(directory);
+                new ClusterState(gateway, processes).Write(directory);
                 WaitForExperts(gateway, count, processes, TimeSpan.FromSeconds(parse.GetValue(timeout)));
                 output.WriteLine(gateway);
             }

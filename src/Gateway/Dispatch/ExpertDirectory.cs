@@ -60,26 +60,51 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     public IReadOnlyList<ReplicaRoute> Replicas(int layer, int expert) =>
         routes[layer][expert].Where(r => r.DataPlane.Length > 0).ToArray();
 
-    /// <summary>Describes every replica now (activating any that are not) and updates their addresses.</summary>
-    public async Task Refresh(CancellationToken cancellationToken)
+    /// <summary>
+    /// Describes every replica now (activating any that are not) and updates the addresses of those that answer;
+    /// true when all did. A replica that does not answer keeps its last address (or none, if marked down).
+    /// </summary>
+    public async Task<bool> TryRefresh(CancellationToken cancellationToken)
     {
         await refreshGate.WaitAsync(cancellationToken);
         try
         {
             var all = routes.SelectMany(layer => layer.SelectMany(expert => expert)).ToArray();
-            var described = await Task.WhenAll(all.Select(r => grains.GetGrain<IExpertGrain>(r.Key.ToString()).Describe()));
+            var described = await Task.WhenAll(all.Select(r => Describe(r, cancellationToken)));
             for (var i = 0; i < all.Length; i++)
             {
-                if (all[i].DataPlane != described[i].DataPlane && all[i].DataPlane.Length > 0)
-                    LogMoved(all[i].Key, all[i].DataPlane, described[i].DataPlane);
-                all[i].DataPlane = described[i].DataPlane;
+                if (described[i] is not { } info) continue;
+                if (all[i].DataPlane != info.DataPlane && all[i].DataPlane.Length > 0) LogMoved(all[i].Key, all[i].DataPlane, info.DataPlane);
+                all[i].DataPlane = info.DataPlane;
             }
-            infos = described;
-            if (ready.TrySetResult()) LogReady(described.Length, described.Select(d => d.Silo).Distinct().Count());
+            infos = [.. described.OfType<ExpertGrainInfo>()];
+            if (described.Any(d => d is null)) return false;
+            if (ready.TrySetResult()) LogReady(described.Length, described.Select(d => d!.Silo).Distinct().Count());
+            return true;
         }
         finally
         {
             refreshGate.Release();
+        }
+    }
+
+    /// <summary>Stops routing to a silo whose data plane failed, until a refresh finds its replicas again.</summary>
+    public void MarkDown(string dataPlane)
+    {
+        foreach (var route in routes.SelectMany(layer => layer.SelectMany(expert => expert)))
+            if (route.DataPlane == dataPlane) route.DataPlane = "";
+    }
+
+    async Task<ExpertGrainInfo?> Describe(ReplicaRoute route, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await grains.GetGrain<IExpertGrain>(route.Key.ToString()).Describe().WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogDescribeFailed(route.Key, e.Message);
+            return null;
         }
     }
 
@@ -91,14 +116,7 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
             var changes = WatchMembership(cancellationToken);
             while (!cancellationToken.IsCancellationRequested)
             {
-                try
-                {
-                    await Refresh(cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogRefreshFailed(e.Message);
-                }
+                await TryRefresh(cancellationToken);
                 var period = ready.Task.IsCompleted ? TimeSpan.FromSeconds(options.ExpertDirectoryRefreshSeconds) : TimeSpan.FromSeconds(1);
                 await Task.WhenAny(Task.Delay(period, cancellationToken), changes.Next());
             }
@@ -161,6 +179,6 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Key} moved from {From} to {To}")]
     partial void LogMoved(ExpertGrainKey key, string from, string to);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not describe every expert yet: {Error}")]
-    partial void LogRefreshFailed(string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expert {Key} did not answer: {Error}")]
+    partial void LogDescribeFailed(ExpertGrainKey key, string error);
 }

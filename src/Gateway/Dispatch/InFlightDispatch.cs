@@ -12,7 +12,8 @@ namespace Rex.Gateway.Dispatch;
 /// <summary>
 /// One layer's dispatch for one micro-batch, from the first round's messages going out to the combined
 /// expert output. A message that fails (lost silo, moved expert) is retried after the directory is re-read,
-/// regrouped by where its replicas live now; the step fails only when retries run out or time does.
+/// each slot sent to where its replica lives now, or to another live replica of its expert; the step fails
+/// only when retries or time run out, with UNAVAILABLE.
 /// </summary>
 public sealed class InFlightDispatch
 {
@@ -24,7 +25,7 @@ public sealed class InFlightDispatch
     readonly Device device;
     readonly int rows;
     readonly CancellationTokenSource deadline;
-    Task<(SiloMessagePlan Message, ExpertPartial Reply)[]>? firstRound;
+    readonly Task<(SiloMessagePlan Message, ExpertPartial Reply)[]>? firstRound;
 
     internal InFlightDispatch(ExpertDispatcher dispatcher, LayerBatch batch, DispatchPlan plan, Device device, int rows)
     {
@@ -53,8 +54,8 @@ public sealed class InFlightDispatch
             }
             catch (OperationCanceledException)
             {
-                throw new RpcException(new Status(StatusCode.DeadlineExceeded,
-                    $"layer {batch.Layer}: experts did not answer within {dispatcher.Timeout.TotalSeconds:F0} s"));
+                throw new RpcException(new Status(StatusCode.Unavailable,
+                    $"layer {batch.Layer}: the expert silos did not answer within DispatchTimeoutSeconds ({dispatcher.Timeout.TotalSeconds:F0} s)"));
             }
             dispatcher.Profiler.Add(StepProfiler.Phase.ExpertWait, waitClock.ElapsedTicks);
             dispatcher.Profiler.AddSeconds(StepProfiler.Phase.ExpertCompute, replies.Max(r => r.Reply.ComputeMicros) / 1e6);
@@ -71,46 +72,55 @@ public sealed class InFlightDispatch
         return output;
     }
 
-    Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages) =>
-        Task.WhenAll(messages.Select(m => Send(m, 1)).ToArray()).ContinueWith(t => t.GetAwaiter().GetResult().SelectMany(r => r).ToArray(),
-            TaskContinuationOptions.ExecuteSynchronously);
+    async Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages) =>
+        [.. (await Task.WhenAll(messages.Select(m => Send(m, 1)))).SelectMany(replies => replies)];
 
-    // Sends one message and returns its reply; after a failure, the message's slices regrouped by current address.
+    // Sends one message and returns its reply; after a retryable failure, its slots regrouped by where they can go now.
     async Task<(SiloMessagePlan, ExpertPartial)[]> Send(SiloMessagePlan message, int attempt)
     {
         foreach (var slice in message.Slices) slice.Route.AddOutstanding(slice.LocalRows.Count);
+        Status failure;
         try
         {
             dispatcher.Counters.CountMessage(message.Rows.Count);
             var reply = await dispatcher.Channels.For(message.DataPlane).Send(Build(message), deadline.Token);
-            if (reply.StatusCode == (int)StatusCode.OK) return [(message, reply)];
-            var status = new Status((StatusCode)reply.StatusCode, $"{message.DataPlane}: {reply.StatusMessage}");
-            if (status.StatusCode is not (StatusCode.NotFound or StatusCode.Unavailable) || attempt >= MaxAttempts)
-                throw new RpcException(status);
+            if (reply.StatusCode == (int)StatusCode.OK && reply.NumRows == message.Rows.Count) return [(message, reply)];
+            failure = reply.StatusCode == (int)StatusCode.OK
+                ? new Status(StatusCode.Internal, $"{message.DataPlane} answered {reply.NumRows} rows for {message.Rows.Count}")
+                : new Status((StatusCode)reply.StatusCode, $"{message.DataPlane}: {reply.StatusMessage}");
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.NotFound && attempt < MaxAttempts)
+        catch (RpcException e)
         {
-            // Fall through to the retry below.
+            failure = e.Status;
         }
         finally
         {
             foreach (var slice in message.Slices) slice.Route.AddOutstanding(-slice.LocalRows.Count);
         }
-        await dispatcher.Directory.Refresh(deadline.Token);
-        var regrouped = Regroup(message);
-        var retried = await Task.WhenAll(regrouped.Select(m => Send(m, attempt + 1)));
-        return retried.SelectMany(r => r).ToArray();
+        // A lost silo or a moved expert is worth another try; anything else is a bug on one side, not the client's.
+        if (failure.StatusCode is not (StatusCode.Unavailable or StatusCode.NotFound) || attempt >= MaxAttempts)
+            throw new RpcException(new Status(failure.StatusCode is StatusCode.Unavailable or StatusCode.NotFound ? StatusCode.Unavailable : StatusCode.Internal,
+                $"layer {batch.Layer}: {failure.Detail}"));
+        dispatcher.Directory.MarkDown(message.DataPlane);
+        await dispatcher.Directory.TryRefresh(deadline.Token);
+        var retried = await Task.WhenAll(Regroup(message).Select(m => Send(m, attempt + 1)));
+        return [.. retried.SelectMany(r => r)];
     }
 
-    // The same slots, grouped by the silo each replica lives on now.
-    static IEnumerable<SiloMessagePlan> Regroup(SiloMessagePlan failed)
+    // The same slots, each to its replica's current silo, or to another live replica of the same expert.
+    IEnumerable<SiloMessagePlan> Regroup(SiloMessagePlan failed)
     {
         var messages = new Dictionary<string, SiloMessagePlan>();
         foreach (var slice in failed.Slices)
         {
-            if (!messages.TryGetValue(slice.Route.DataPlane, out var message))
-                messages[slice.Route.DataPlane] = message = new SiloMessagePlan(slice.Route.DataPlane);
-            for (var i = 0; i < slice.LocalRows.Count; i++) message.Add(slice.Route, failed.Rows[slice.LocalRows[i]], slice.Weights[i]);
+            var route = slice.Route.DataPlane.Length > 0
+                ? slice.Route
+                : dispatcher.Directory.Replicas(batch.Layer, slice.Route.Key.Expert).MinBy(r => r.Outstanding)
+                  ?? throw new RpcException(new Status(StatusCode.Unavailable,
+                      $"layer {batch.Layer}: no live replica of expert {slice.Route.Key.Expert}"));
+            if (!messages.TryGetValue(route.DataPlane, out var message))
+                messages[route.DataPlane] = message = new SiloMessagePlan(route.DataPlane);
+            for (var i = 0; i < slice.LocalRows.Count; i++) message.Add(route, failed.Rows[slice.LocalRows[i]], slice.Weights[i]);
         }
         return messages.Values;
     }
@@ -130,7 +140,8 @@ public sealed class InFlightDispatch
             NumRows = message.Rows.Count,
             HiddenSize = batch.HiddenSize,
             Dtype = WireDType.FromScalarType(batch.DType),
-            Hidden = ByteString.CopyFrom(hidden),
+            // The array is built for this message alone and never written again: no second copy.
+            Hidden = UnsafeByteOperations.UnsafeWrap(hidden),
         };
         foreach (var slice in message.Slices)
         {

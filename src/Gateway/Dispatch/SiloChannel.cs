@@ -2,30 +2,36 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Rex.Protos.DataPlane;
+using Rex.Silo.DataPlane;
 
 namespace Rex.Gateway.Dispatch;
 
 /// <summary>
 /// The gateway's one long-lived data-plane stream to one silo. Sends are matched to replies by request id, so
-/// any number of batches can be in flight; a broken stream fails what is pending and the next send reopens it.
+/// any number of batches can be in flight; a broken stream fails only the sends made on it, and the next send
+/// opens a new one. A caller's deadline bounds its wait for the reply, never the shared stream.
 /// </summary>
 public sealed class SiloChannel : IAsyncDisposable
 {
-    const int MaxMessageBytes = 256 * 1024 * 1024;
-
     readonly GrpcChannel channel;
-    readonly ConcurrentDictionary<ulong, TaskCompletionSource<ExpertPartial>> pending = new();
     readonly SemaphoreSlim writeGate = new(1, 1);
-    AsyncDuplexStreamingCall<ExpertBatch, ExpertPartial>? call;
+    OpenStream? stream;
     long nextRequestId;
+
+    /// <summary>One opened stream and the replies still owed on it.</summary>
+    sealed class OpenStream(AsyncDuplexStreamingCall<ExpertBatch, ExpertPartial> call)
+    {
+        public AsyncDuplexStreamingCall<ExpertBatch, ExpertPartial> Call { get; } = call;
+        public ConcurrentDictionary<ulong, TaskCompletionSource<ExpertPartial>> Pending { get; } = new();
+    }
 
     public SiloChannel(string address)
     {
         Address = address;
         channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            MaxReceiveMessageSize = MaxMessageBytes,
-            MaxSendMessageSize = MaxMessageBytes,
+            MaxReceiveMessageSize = DataPlaneServer.MaxMessageBytes,
+            MaxSendMessageSize = DataPlaneServer.MaxMessageBytes,
         });
     }
 
@@ -36,79 +42,85 @@ public sealed class SiloChannel : IAsyncDisposable
         var id = (ulong)Interlocked.Increment(ref nextRequestId);
         batch.RequestId = id;
         var reply = new TaskCompletionSource<ExpertPartial>(TaskCreationOptions.RunContinuationsAsynchronously);
-        pending[id] = reply;
-        using var cancel = cancellationToken.Register(() =>
-        {
-            if (pending.TryRemove(id, out var waiting)) waiting.TrySetCanceled(cancellationToken);
-        });
+        OpenStream? used = null;
         await writeGate.WaitAsync(cancellationToken);
         try
         {
-            call ??= Open();
-            await call.RequestStream.WriteAsync(batch, cancellationToken);
+            used = stream ??= Open();
+            used.Pending[id] = reply;
+            // Not the caller's token: cancelling a write cancels the whole call, every layer's batches with it.
+            await used.Call.RequestStream.WriteAsync(batch, CancellationToken.None);
         }
         catch (Exception e) when (e is RpcException or IOException or InvalidOperationException)
         {
-            pending.TryRemove(id, out _);
-            Reset(e);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"data plane {Address}: {e.Message}"));
+            if (used is not null) Fail(used, Unavailable(e.Message));
+            throw Unavailable(e.Message);
         }
         finally
         {
             writeGate.Release();
         }
+        using var cancel = cancellationToken.Register(() =>
+        {
+            if (used.Pending.TryRemove(id, out var waiting)) waiting.TrySetCanceled(cancellationToken);
+        });
         return await reply.Task;
     }
 
-    AsyncDuplexStreamingCall<ExpertBatch, ExpertPartial> Open()
+    OpenStream Open()
     {
-        var opened = new ExpertDataPlane.ExpertDataPlaneClient(channel).Exchange();
+        var opened = new OpenStream(new ExpertDataPlane.ExpertDataPlaneClient(channel).Exchange());
         _ = ReadReplies(opened);
         return opened;
     }
 
-    async Task ReadReplies(AsyncDuplexStreamingCall<ExpertBatch, ExpertPartial> stream)
+    async Task ReadReplies(OpenStream opened)
     {
         try
         {
-            await foreach (var partial in stream.ResponseStream.ReadAllAsync())
-                if (pending.TryRemove(partial.RequestId, out var waiting)) waiting.TrySetResult(partial);
-            FailPending(stream, new RpcException(new Status(StatusCode.Unavailable, $"data plane {Address} closed the stream")));
+            await foreach (var partial in opened.Call.ResponseStream.ReadAllAsync())
+                if (opened.Pending.TryRemove(partial.RequestId, out var waiting)) waiting.TrySetResult(partial);
+            Fail(opened, Unavailable("the silo closed the stream"));
         }
         catch (Exception e)
         {
-            FailPending(stream, e is RpcException ? e : new RpcException(new Status(StatusCode.Unavailable, $"data plane {Address}: {e.Message}")));
+            Fail(opened, Unavailable(e.Message));
         }
     }
 
-    void FailPending(AsyncDuplexStreamingCall<ExpertBatch, ExpertPartial> stream, Exception error)
+    // Fails what is owed on this stream only, and forgets the stream so the next send opens another.
+    void Fail(OpenStream broken, RpcException error)
     {
-        Interlocked.CompareExchange(ref call, null, stream);
-        foreach (var id in pending.Keys)
-            if (pending.TryRemove(id, out var waiting)) waiting.TrySetException(error);
-        stream.Dispose();
+        Interlocked.CompareExchange(ref stream, null, broken);
+        foreach (var id in broken.Pending.Keys)
+            if (broken.Pending.TryRemove(id, out var waiting)) waiting.TrySetException(error);
+        broken.Call.Dispose();
     }
 
-    void Reset(Exception error)
-    {
-        if (call is { } broken) FailPending(broken, error);
-    }
+    RpcException Unavailable(string detail) => new(new Status(StatusCode.Unavailable, $"data plane {Address}: {detail}"));
 
     public async ValueTask DisposeAsync()
     {
-        if (call is { } open)
+        await writeGate.WaitAsync();
+        try
         {
-            try
+            if (stream is { } open)
             {
-                await open.RequestStream.CompleteAsync();
+                try
+                {
+                    await open.Call.RequestStream.CompleteAsync();
+                }
+                catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
+                {
+                    // Already broken: nothing to close.
+                }
+                Fail(open, Unavailable("the gateway closed the channel"));
             }
-            catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
-            {
-                // Already broken: nothing to close.
-            }
-            open.Dispose();
+        }
+        finally
+        {
+            writeGate.Release();
         }
         channel.Dispose();
-        writeGate.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Rex.Gateway.Dispatch;
 using Rex.Gateway.Hosting;
@@ -122,7 +123,7 @@ public sealed partial class GatewayEngine : IDisposable
                 // Stopping.
             }
             var abandoned = scheduler.TakeAll();
-            foreach (var request in abandoned) request.Fail(new OperationCanceledException("the gateway engine stopped"));
+            foreach (var request in abandoned) request.Fail(Stopped());
             Free(abandoned);
         }
     }
@@ -140,25 +141,28 @@ public sealed partial class GatewayEngine : IDisposable
         var batches = microBatches.Select(mb => new ForwardBatch(mb.Select(w => new BatchSegment(w.Request.Cache!, w.Tokens.Count)).ToArray(), placement.Device)).ToArray();
         try
         {
-            var hidden = microBatches.Select(mb => backbone.Embed(Ids(mb.SelectMany(w => w.Tokens)))).ToArray();
-            var residual = new Tensor[microBatches.Count];
+            var hidden = microBatches.Select(mb => (Tensor?)backbone.Embed(Ids(mb.SelectMany(w => w.Tokens)))).ToArray();
+            var residual = new Tensor?[microBatches.Count];
             var pending = new InFlightDispatch?[microBatches.Count];
             for (var layer = 0; layer < model.Config.NumLayers; layer++)
             {
                 for (var mb = 0; mb < microBatches.Count; mb++)
                 {
-                    if (pending[mb] is { } previous) hidden[mb] = residual[mb] + previous.Complete();
+                    // A scope per layer and micro-batch: only the hidden state and residual outlive it, so a long
+                    // prefill holds one layer's intermediates at a time, not the whole model's.
+                    using var layerScope = NewDisposeScope();
+                    if (pending[mb] is { } previous) Replace(ref hidden[mb], (residual[mb]! + previous.Complete()).MoveToOuterDisposeScope());
                     var attentionClock = Stopwatch.StartNew();
-                    var attended = backbone.Blocks[layer].Forward(hidden[mb], batches[mb]);
+                    var attended = backbone.Blocks[layer].Forward(hidden[mb]!, batches[mb]);
                     profiler.Add(StepProfiler.Phase.Attention, attentionClock.ElapsedTicks);
-                    residual[mb] = attended.Residual;
+                    Replace(ref residual[mb], attended.Residual.MoveToOuterDisposeScope());
                     pending[mb] = dispatcher.Start(stepNumber, layer, mb, attended.Normed, attended.Routing);
                 }
             }
             var lastRows = new List<Tensor>();
             for (var mb = 0; mb < microBatches.Count; mb++)
             {
-                var output = residual[mb] + pending[mb]!.Complete();
+                var output = residual[mb]! + pending[mb]!.Complete();
                 batches[mb].Commit();
                 lastRows.Add(output.index_select(0, tensor(batches[mb].LastRows(), ScalarType.Int64, placement.Device)));
             }
@@ -178,7 +182,16 @@ public sealed partial class GatewayEngine : IDisposable
         profiler.CountStep();
     }
 
+    // UNAVAILABLE, not CANCELLED: the client did nothing wrong and may retry on another gateway.
+    static RpcException Stopped() => new(new Status(StatusCode.Unavailable, "the gateway engine stopped"));
+
     Tensor Ids(IEnumerable<int> ids) => tensor(ids.Select(i => (long)i).ToArray(), ScalarType.Int64, placement.Device);
+
+    static void Replace(ref Tensor? held, Tensor next)
+    {
+        held?.Dispose();
+        held = next;
+    }
 
     static void Free(IEnumerable<EngineRequest> requests)
     {
@@ -193,7 +206,7 @@ public sealed partial class GatewayEngine : IDisposable
     {
         stopping.Cancel();
         thread.Join();
-        foreach (var request in incoming) request.Fail(new OperationCanceledException("the gateway engine stopped"));
+        foreach (var request in incoming) request.Fail(Stopped());
         incoming.Dispose();
         stopping.Dispose();
     }

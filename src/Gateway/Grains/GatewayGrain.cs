@@ -37,17 +37,28 @@ public sealed class GatewayGrain(
     {
         var options = gatewayOptions.Value;
         var model = catalog.Get(this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')]);
-        directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config,
-            new ReplicaCounts(options.ExpertReplicas, options.ExpertReplicaOverrides), options, loggers.CreateLogger<ExpertDirectory>());
-        var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, ParsePolicy(options.CapacityPolicy));
-        var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, catalog.Name, model.Config.NumExperts,
-            catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds));
-        engine = new GatewayEngine(model, catalog.PlacementOn(DeviceSpec.Parse(options.GatewayDevice).Device), options, directory, dispatcher,
-            profiler, loggers.CreateLogger<GatewayEngine>());
-        await engine.Loaded;
+        var placement = catalog.PlacementOn(DeviceSpec.Parse(options.GatewayDevice).Device);
+        try
+        {
+            directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config, options.Replicas, options,
+                loggers.CreateLogger<ExpertDirectory>());
+            var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, options.CapacityPolicy);
+            var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, catalog.Name, model.Config.NumExperts,
+                catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds));
+            engine = new GatewayEngine(model, placement, options, directory, dispatcher, profiler, loggers.CreateLogger<GatewayEngine>());
+            await engine.Loaded;
+        }
+        catch (Exception e)
+        {
+            // Orleans skips OnDeactivateAsync after a failed activation: stop what already started, or every retry leaks it.
+            await Stop();
+            throw new InvalidOperationException($"the gateway for {catalog.Name} could not start: {e.Message}", e);
+        }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Stop();
+
+    async Task Stop()
     {
         engine?.Dispose();
         if (directory is not null) await directory.DisposeAsync();
@@ -62,14 +73,7 @@ public sealed class GatewayGrain(
 
     public async Task<GatewayStatus> Status()
     {
-        if (directory!.Ready.IsCompleted) await directory.Refresh(CancellationToken.None);
+        if (directory!.Ready.IsCompleted) await directory.TryRefresh(CancellationToken.None);
         return new GatewayStatus(catalog.Name, directory.ExpectedExperts, [.. directory.Infos], counters.Snapshot(), profiler.Snapshot());
     }
-
-    static CapacityPolicy ParsePolicy(string policy) => policy.ToLowerInvariant() switch
-    {
-        "defer" => CapacityPolicy.Defer,
-        "drop" => CapacityPolicy.Drop,
-        _ => throw new ArgumentException($"CapacityPolicy '{policy}' is not defer or drop", "CapacityPolicy"),
-    };
 }

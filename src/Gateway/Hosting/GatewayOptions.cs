@@ -1,3 +1,6 @@
+using Rex.Gateway.Dispatch;
+using Rex.Silo.Devices;
+
 namespace Rex.Gateway.Hosting;
 
 /// <summary>Gateway settings, read from the `Rex` configuration section beside RexOptions; names follow vLLM where it has one.</summary>
@@ -24,8 +27,8 @@ public sealed class GatewayOptions
     /// <summary>Rows in one message to one silo; 0 = no limit.</summary>
     public int MaxRowsPerSiloMessage { get; set; } = 4096;
 
-    /// <summary>What happens to rows over a limit: "defer" (another replica, else a later message; nothing lost) or "drop" (Switch-style, counted).</summary>
-    public string CapacityPolicy { get; set; } = "defer";
+    /// <summary>What happens to rows over a limit: defer (another replica, else a later message; nothing lost) or drop (Switch-style, counted).</summary>
+    public CapacityPolicy CapacityPolicy { get; set; } = CapacityPolicy.Defer;
 
     /// <summary>A step's sequences split into this many micro-batches, so one's attention overlaps another's experts.</summary>
     public int NumMicroBatches { get; set; } = 2;
@@ -45,4 +48,29 @@ public sealed class GatewayOptions
 
     /// <summary>Longest a layer's dispatch may wait for its silos before the step fails.</summary>
     public double DispatchTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of its range; run at start-up.</summary>
+    public GatewayOptions Validate()
+    {
+        Require(Port is >= 0 and <= 65535, nameof(Port), Port, "must be a TCP port (0 picks one)");
+        Require(MaxNumSeqs >= 1, nameof(MaxNumSeqs), MaxNumSeqs, "must be at least 1");
+        Require(MaxNumBatchedTokens >= 1, nameof(MaxNumBatchedTokens), MaxNumBatchedTokens, "must be at least 1");
+        Require(MaxModelLen >= 0, nameof(MaxModelLen), MaxModelLen, "must be 0 (the model's) or positive");
+        Require(NumMicroBatches >= 1, nameof(NumMicroBatches), NumMicroBatches, "must be at least 1");
+        Require(double.IsFinite(ExpertCapacityFactor) && ExpertCapacityFactor >= 0, nameof(ExpertCapacityFactor), ExpertCapacityFactor, "must be 0 (no limit) or positive");
+        Require(MaxRowsPerSiloMessage >= 0, nameof(MaxRowsPerSiloMessage), MaxRowsPerSiloMessage, "must be 0 (no limit) or positive");
+        Require(MinExpertSilos >= 0, nameof(MinExpertSilos), MinExpertSilos, "must not be negative");
+        Require(ExpertDirectoryRefreshSeconds > 0, nameof(ExpertDirectoryRefreshSeconds), ExpertDirectoryRefreshSeconds, "must be positive");
+        Require(DispatchTimeoutSeconds > 0, nameof(DispatchTimeoutSeconds), DispatchTimeoutSeconds, "must be positive");
+        DeviceSpec.Parse(GatewayDevice);
+        _ = Replicas;
+        return this;
+
+        static void Require(bool condition, string setting, object value, string rule)
+        {
+            if (!condition) throw new ArgumentException($"{setting} = {value} {rule}", setting);
+        }
+    }
+
+    public ReplicaCounts Replicas => new(ExpertReplicas, ExpertReplicaOverrides);
 }

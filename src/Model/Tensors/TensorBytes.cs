@@ -22,7 +22,8 @@ public static class TensorBytes
     /// <summary>The tensor's values in `dtype` as bytes (copied to the CPU first if needed).</summary>
     public static byte[] ToBytes(Tensor tensor, ScalarType dtype)
     {
-        using var cpu = tensor.to(dtype, CPU).contiguous();
-        return cpu.bytes.ToArray();
+        // A scope for the conversion's intermediates; `to` may return the caller's own tensor, which it does not own.
+        using var scope = NewDisposeScope();
+        return tensor.to(dtype, CPU).contiguous().bytes.ToArray();
     }
 }

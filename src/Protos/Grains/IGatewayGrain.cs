@@ -6,7 +6,11 @@ namespace Rex.Protos.Grains;
 /// </summary>
 public interface IGatewayGrain : IGrainWithStringKey
 {
-    /// <summary>Generates for one request; cancelling (a client gone, a deadline passed) frees its place at once.</summary>
+    /// <summary>
+    /// Generates for one request; cancelling (a client gone, a deadline passed) frees its place at once. A long
+    /// generation may outlast Orleans' default 30 s call timeout: the client's deadline bounds it instead.
+    /// </summary>
+    [ResponseTimeout("1.00:00:00")]
     Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation);
 
     Task<GatewayStatus> Status();

@@ -16,8 +16,8 @@ namespace Rex.Silo.DataPlane;
 /// </summary>
 public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRunner runner, ExpertRegistry registry) : IHostedService, IAsyncDisposable
 {
-    // The default gRPC limit is 4 MiB; a prefill batch of a real-width model is larger.
-    const int MaxMessageBytes = 256 * 1024 * 1024;
+    /// <summary>The largest data-plane message either end accepts. gRPC's default is 4 MiB; a prefill batch of a real-width model is larger.</summary>
+    public const int MaxMessageBytes = 256 * 1024 * 1024;
 
     WebApplication? app;
     readonly CancellationTokenSource stopping = new();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
+using Rex.Model.Checkpoint;
 using Rex.Model.Tensors;
 using Rex.Protos.DataPlane;
 using Rex.Protos.Grains;
@@ -29,7 +30,7 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
             for (var i = 1; i < partials.Length; i++)
                 for (var j = 0; j < sum.Length; j++) sum[j] += partials[i][j];
             var reply = Reply(batch, StatusCode.OK, "");
-            reply.Partial = ByteString.CopyFrom(Encode(sum, batch));
+            reply.Partial = UnsafeByteOperations.UnsafeWrap(Encode(sum, batch));
             reply.ComputeMicros = clock.Elapsed.Ticks / TimeSpan.TicksPerMicrosecond;
             return reply;
         }
@@ -95,11 +96,13 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
         return output.to(ScalarType.Float32, CPU).data<float>().ToArray();
     }
 
-    static byte[] Encode(float[] partial, ExpertBatch batch)
+    // On the gRPC thread, so without tensors: the float32 sum in the batch's wire dtype.
+    static byte[] Encode(float[] partial, ExpertBatch batch) => batch.Dtype switch
     {
-        using var values = tensor(partial, ScalarType.Float32);
-        return TensorBytes.ToBytes(values, WireDType.ToScalarType(batch.Dtype));
-    }
+        TensorDType.Float32 => SafetensorsWriter.ToFloat32(partial),
+        TensorDType.Bfloat16 => SafetensorsWriter.ToBFloat16(partial),
+        _ => SafetensorsWriter.ToFloat16(partial),
+    };
 
     static ExpertPartial Reply(ExpertBatch batch, StatusCode code, string message) => new()
     {

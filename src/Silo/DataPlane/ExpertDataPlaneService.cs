@@ -27,7 +27,11 @@ public sealed class ExpertDataPlaneService(ExpertBatchRunner runner, DataPlaneSh
         {
             // The silo is stopping: finish what was read, then end the stream.
         }
-        await Task.WhenAll(inFlight);
+        finally
+        {
+            // Also when the gateway's stream broke: answers still running must end before their write gate goes.
+            await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        }
 
         async Task Answer(ExpertBatch batch)
         {
@@ -36,6 +40,10 @@ public sealed class ExpertDataPlaneService(ExpertBatchRunner runner, DataPlaneSh
             try
             {
                 await responseStream.WriteAsync(partial, context.CancellationToken);
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or IOException)
+            {
+                // The gateway is gone; the reply has no one to go to.
             }
             finally
             {

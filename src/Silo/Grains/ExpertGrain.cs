@@ -33,8 +33,17 @@ public sealed partial class ExpertGrain(
         {
             var glu = await executor.Run(() =>
                 new DbrxWeightReader(model.Checkpoint, model.Config, catalog.PlacementOn(executor.Device)).Expert(key.Layer, key.Expert));
-            hosted = new HostedExpert(key, glu, executor, bytes);
-            registry.Add(hosted);
+            var expert = new HostedExpert(key, glu, executor, bytes);
+            try
+            {
+                registry.Add(expert);
+            }
+            catch
+            {
+                await executor.Run(glu.Dispose);
+                throw;
+            }
+            hosted = expert;
         }
         catch
         {

@@ -10,6 +10,7 @@ namespace Rex.Silo.Grains;
 /// the same expert. A replica keeps its recorded silo while that silo is a candidate (a lost silo is not; a
 /// migration's target silo is the only candidate).
 /// </summary>
+[KeepAlive]
 public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
 {
     readonly Dictionary<ExpertGrainKey, (SiloAddress Silo, long Bytes)> placed = [];

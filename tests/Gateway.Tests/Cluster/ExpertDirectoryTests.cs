@@ -36,4 +36,18 @@ public sealed class ExpertDirectoryTests
         Assert.DoesNotContain(status.Experts, e => e.Silo == lost.SiloAddress.ToString());
         Assert.Equal(2, status.Experts.Select(e => e.Silo).Distinct().Count());
     }
+
+    [Fact]
+    public async Task WithReplicasALostSilosRowsGoToTheSurvivingReplicas()
+    {
+        await using var cluster = await ExpertTestCluster.Start(3, o => o.ExpertReplicas = 2);
+        Assert.Equal(Fixture.Tokens, await cluster.Greedy(Fixture.Prompt));
+        var lost = cluster.Orleans.Silos[2];
+        await cluster.Orleans.StopSiloAsync(lost);
+
+        var results = await Task.WhenAll(LocalGreedy.ForFixturePrompts().Select(f => cluster.Greedy(f.Prompt)));
+        Assert.Equal(LocalGreedy.ForFixturePrompts().Select(f => f.Tokens), results);
+        var status = await cluster.Gateway.Status();
+        Assert.DoesNotContain(status.Experts, e => e.Silo == lost.SiloAddress.ToString());
+    }
 }

@@ -49,7 +49,7 @@ public sealed class LoadBalancingTests
         await using var cluster = await ExpertTestCluster.Start(3, o =>
         {
             o.ExpertCapacityFactor = 0.25;
-            o.CapacityPolicy = "drop";
+            o.CapacityPolicy = Rex.Gateway.Dispatch.CapacityPolicy.Drop;
         });
         var prompt = LocalGreedy.ForFixturePrompts()[3].Prompt; // 64 tokens: some experts get far more than 0.25 x the even share
         await cluster.Greedy(prompt, 2);
