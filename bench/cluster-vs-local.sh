@@ -28,7 +28,7 @@ declare -A local
 for c in $concurrency; do
   local[$c]=$("${rex[@]}" bench --batch-size "$c" --input-len "$input" --output-len "$output" "${model[@]}" --json)
 done
-server=$("${rex[@]}" cluster up --silos "$silos" --port 0 --state "$state" "${model[@]}")
+server=$("${rex[@]}" cluster up --silos "$silos" --port 0 --http-port 0 --state "$state" "${model[@]}")
 echo "cluster: gateway + $silos expert silos at $server"
 
 printf '\n%-12s %-14s %-14s %-8s\n' concurrency "cluster tok/s" "local tok/s" ratio

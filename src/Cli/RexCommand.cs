@@ -3,13 +3,14 @@ using Rex.Cli.Commands;
 
 namespace Rex.Cli;
 
-/// <summary>The `rex` command line: local model commands now; cluster and server commands join it later.</summary>
+/// <summary>The `rex` command line: local model commands, commands against a server, and cluster commands.</summary>
 public static class RexCommand
 {
     public static RootCommand Create() => new("rex: serve and run DBRX-style Mixture-of-Experts models")
     {
         LogitsCommand.Create(),
         GenerateCommand.Create(),
+        ChatCommand.Create(),
         BenchCommand.Create(),
         ModelCommand.Create(),
         ClusterCommand.Create(),

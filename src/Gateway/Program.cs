@@ -6,7 +6,7 @@ using Rex.Silo.Experts;
 using Rex.Silo.Hosting;
 
 // A gateway silo. With no arguments: the whole cluster in one process (gateway and expert roles, localhost
-// clustering) on the built-in tiny model, serving the public gRPC API on the printed address.
+// clustering) on the built-in tiny model, serving the public gRPC API (h2c) and the OpenAI-compatible HTTP API.
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddRexSources(args);
 var rex = builder.Configuration.GetSection(RexOptions.Section).Get<RexOptions>() ?? new RexOptions();
@@ -16,13 +16,17 @@ if (!rex.Roles.Split(',').Select(r => r.Trim()).Contains(SiloRoles.Gateway))
 
 builder.UseOrleans(silo => silo.UseRexClustering(rex).AddRex(rex).AddRexGateway(gateway));
 builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.Port, listen => listen.Protocols = HttpProtocols.Http2));
-builder.Services.AddGrpc();
-builder.Services.AddHostedService<GatewayWarmup>();
+{
+    kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.Port, listen => listen.Protocols = HttpProtocols.Http2);
+    // HTTP/1.1, which OpenAI clients speak: without TLS there is no ALPN, so Kestrel could not offer HTTP/2 here too.
+    kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+});
+builder.Services.AddRexApi();
 
 var app = builder.Build();
-app.MapGrpcService<RexApiService>();
-app.MapGrpcService<ClusterService>();
+app.MapRexApi();
 await app.StartAsync();
-Console.WriteLine($"Rex gateway serving {app.Services.GetRequiredService<ModelCatalog>().Name} on {app.Urls.First()}");
+var urls = app.Urls.ToArray();
+Console.WriteLine($"Rex gateway serving {app.Services.GetRequiredService<ModelCatalog>().Name} on {urls[0]}");
+Console.WriteLine($"OpenAI-compatible HTTP API on {urls[1]}/v1");
 await app.WaitForShutdownAsync();

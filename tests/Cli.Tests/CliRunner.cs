@@ -22,4 +22,11 @@ public static class CliRunner
         var outcome = await Rex.Tests.ChildProcess.Run("rex.dll", args, environment);
         return new Outcome(outcome.ExitCode, outcome.Output, outcome.Error);
     }
+
+    /// <summary>The same, with `input` as the whole of its stdin.</summary>
+    public static async Task<Outcome> ChildProcessWithInput(string input, params string[] args)
+    {
+        var outcome = await Rex.Tests.ChildProcess.Run("rex.dll", args, input: input);
+        return new Outcome(outcome.ExitCode, outcome.Output, outcome.Error);
+    }
 }

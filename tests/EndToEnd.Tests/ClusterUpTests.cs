@@ -20,7 +20,7 @@ public sealed class ClusterUpTests
         using var home = new TemporaryDirectory();
         var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
         var up = await ChildProcess.Run("rex.dll",
-            ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--state", state.Path], environment);
+            ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path], environment);
         var processes = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, "cluster.json"))).RootElement.GetProperty("processes")
             .EnumerateArray().Select(p => p.GetProperty("pid").GetInt32()).ToArray();
         try
@@ -69,7 +69,7 @@ public sealed class ClusterUpTests
         {
             var up = await ChildProcess.Run("rex.dll",
             [
-                "cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--state", state.Path,
+                "cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path,
                 "--membership", "redis", "--redis", $"127.0.0.1:{redisPort}",
             ], environment);
             Assert.True(up.ExitCode == 0, up.Error);

@@ -1,59 +1,23 @@
-using System.Text.RegularExpressions;
 using Grpc.Core;
-using Rex.Client;
 using Rex.Protos.Api;
 using Rex.Tests;
 
 namespace Rex.EndToEnd.Tests;
 
 /// <summary>`dotnet run --project src/Gateway`'s program as a real process: the whole cluster in one process.</summary>
-public sealed partial class EmbeddedGatewayTests(EmbeddedGatewayTests.FixtureGateway gateway) : IClassFixture<EmbeddedGatewayTests.FixtureGateway>
+public sealed class EmbeddedGatewayTests(FixtureModelGateway gateway) : IClassFixture<FixtureModelGateway>
 {
-    static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-
-    /// <summary>One gateway process serving the fixture model, shared by the tests of this class.</summary>
-    public sealed class FixtureGateway : IAsyncLifetime
-    {
-        readonly TemporaryDirectory home = new();
-        ChildProcess? process;
-
-        public RexClient Client { get; private set; } = null!;
-
-        public async Task InitializeAsync() => (process, Client) = await StartGateway(home.Path, $"--Rex:Model={TestPaths.DbrxTiny}", "--Rex:ModelName=dbrx-tiny");
-
-        public async Task DisposeAsync()
-        {
-            Client.Dispose();
-            if (process is not null) await process.DisposeAsync();
-            home.Dispose();
-        }
-    }
-
-    static async Task<(ChildProcess Process, RexClient Client)> StartGateway(string home, params string[] args)
-    {
-        var process = ChildProcess.Start("Rex.Gateway.dll", ["--Rex:Port=0", .. args], new Dictionary<string, string> { ["REX_HOME"] = home });
-        var line = process.WaitForLine("Rex gateway serving", StartTimeout);
-        var client = new RexClient(Address().Match(line).Value);
-        await GatewayClient.WaitUntilReady(client, StartTimeout);
-        return (process, client);
-    }
-
     [Fact]
     public async Task WithoutSettingsItServesTheBuiltInModelFromOneSiloWithBothRoles()
     {
-        using var home = new TemporaryDirectory();
-        var (process, client) = await StartGateway(home.Path);
-        await using (process)
-        using (client)
-        {
-            Assert.Equal(16, (await GatewayClient.Greedy(client, [9906, 11, 1917])).Length);
-            var status = await client.GetClusterStatusAsync();
-            Assert.Equal("dbrx-tiny-v1", status.Model);
-            var silo = Assert.Single(status.Silos);
-            Assert.Equal(["gateway", "expert"], silo.Roles);
-            Assert.Equal(32, silo.Experts.Count);
-            Assert.True(File.Exists(Path.Combine(home.Path, "models", "dbrx-tiny-v1", "model.safetensors")));
-        }
+        await using var builtIn = await GatewayProcess.Start([]);
+        Assert.Equal(16, (await GatewayClient.Greedy(builtIn.Client, [9906, 11, 1917])).Length);
+        var status = await builtIn.Client.GetClusterStatusAsync();
+        Assert.Equal("dbrx-tiny-v1", status.Model);
+        var silo = Assert.Single(status.Silos);
+        Assert.Equal(["gateway", "expert"], silo.Roles);
+        Assert.Equal(32, silo.Experts.Count);
+        Assert.True(File.Exists(Path.Combine(builtIn.Home, "models", "dbrx-tiny-v1", "model.safetensors")));
     }
 
     [Fact]
@@ -85,8 +49,16 @@ public sealed partial class EmbeddedGatewayTests(EmbeddedGatewayTests.FixtureGat
         { "temperature", "temperature must be a finite number >= 0" },
         { "top_p", "top_p must be in (0, 1]" },
         { "max_tokens", "max_tokens must be at least 1" },
-        { "model", "model 'gpt-4' is not served here (this gateway serves 'dbrx-tiny')" },
+        { "model", "model: 'gpt-4' is not served here (this gateway serves 'dbrx-tiny')" },
         { "too long", "prompt has 2049 tokens, more than max_model_len (2048)" },
+        { "prompt + max_tokens", "max_tokens: prompt (3 tokens) plus max_tokens (2046) is 2049, more than max_model_len (2048)" },
+        { "top_k", "top_k must be -1, 0 (both: no limit) or a positive count" },
+        { "presence_penalty", "presence_penalty must be in [-2, 2]" },
+        { "frequency_penalty", "frequency_penalty must be in [-2, 2]" },
+        { "logprobs", "logprobs must be in [0, 20] (max_logprobs)" },
+        { "stop", "stop must not hold empty strings" },
+        { "stop_token_ids", "stop_token_ids holds -1, outside the vocabulary" },
+        { "text chars", "text has 1048577 characters, more than MaxPromptChars (1048576)" },
     };
 
     [Theory]
@@ -104,13 +76,18 @@ public sealed partial class EmbeddedGatewayTests(EmbeddedGatewayTests.FixtureGat
             case "max_tokens": request.Sampling.MaxTokens = 0; break;
             case "model": request.Model = "gpt-4"; break;
             case "too long": request.TokenIds.Ids.AddRange(Enumerable.Repeat(5, 2046)); break;
+            case "prompt + max_tokens": request.Sampling.MaxTokens = 2046; break;
+            case "top_k": request.Sampling.TopK = -2; break;
+            case "presence_penalty": request.Sampling.PresencePenalty = 3; break;
+            case "frequency_penalty": request.Sampling.FrequencyPenalty = -2.5; break;
+            case "logprobs": request.Sampling.Logprobs = 50; break;
+            case "stop": request.Sampling.Stop.Add(""); break;
+            case "stop_token_ids": request.Sampling.StopTokenIds.Add(-1); break;
+            case "text chars": request.Text = new string('a', (1 << 20) + 1); break;
         }
         var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GenerateAsync(request));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains(message, error.Status.Detail);
         Assert.Equal(FixtureGreedy.All[0].Tokens, await GatewayClient.Greedy(gateway.Client, FixtureGreedy.All[0].Prompt));
     }
-
-    [GeneratedRegex(@"http://\S+")]
-    private static partial Regex Address();
 }

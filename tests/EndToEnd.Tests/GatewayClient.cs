@@ -15,16 +15,4 @@ public static class GatewayClient
         };
         return [.. (await client.GenerateAsync(request)).TokenIds];
     }
-
-    public static async Task<ClusterStatusResponse> WaitUntilReady(RexClient client, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var status = await client.GetClusterStatusAsync();
-            if (status.Silos.Sum(s => s.Experts.Count) == status.ExpectedExperts) return status;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"experts not all active: {status}");
-            await Task.Delay(200);
-        }
-    }
 }

@@ -48,25 +48,39 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts `dotnet program args` with the program taken from beside the test assembly.</summary>
-    public static ChildProcess Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts `dotnet program args` with the program taken from beside the test assembly. With `input`, that text is
+    /// its whole stdin (UTF-8, closed after it); without, stdin is inherited.
+    /// </summary>
+    public static ChildProcess Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        string? input = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
+            // No byte-order mark: it would arrive as the first character of the input.
+            StandardInputEncoding = input is null ? null : new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        return new ChildProcess(Process.Start(start)!);
+        var child = new ChildProcess(Process.Start(start)!);
+        if (input is not null)
+        {
+            child.process.StandardInput.Write(input);
+            child.process.StandardInput.Close();
+        }
+        return child;
     }
 
     /// <summary>Runs a program to its end (at most two minutes).</summary>
-    public static async Task<Outcome> Run(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<Outcome> Run(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        string? input = null)
     {
-        await using var child = Start(program, args, environment);
+        await using var child = Start(program, args, environment, input);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await child.process.WaitForExitAsync(timeout.Token);
         child.process.WaitForExit(); // drains the asynchronous output readers

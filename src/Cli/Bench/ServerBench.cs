@@ -5,9 +5,10 @@ using Rex.Protos.Api;
 namespace Rex.Cli.Bench;
 
 /// <summary>
-/// Load on a Rex server: `concurrency` clients each send requests back to back until `requests` are done, every
-/// request generating exactly `outputLen` tokens. Reports throughput, and where the gateway's steps spent their
-/// time during the run (the change in its step profile).
+/// Load on a Rex server: `concurrency` clients each stream requests back to back (`GenerateStream`) until `requests`
+/// are done, every request generating exactly `outputLen` tokens. Reports throughput; time to first token (TTFT),
+/// time per output token after the first (TPOT) and end-to-end latency per request, as vLLM's benchmark_serving
+/// defines them; and where the gateway's steps spent their time during the run (the change in its step profile).
 /// </summary>
 internal static class ServerBench
 {
@@ -15,56 +16,77 @@ internal static class ServerBench
         double Sampling, double Total);
 
     public sealed record Report(string Server, int Concurrency, int Requests, int InputLen, int OutputLen, double Seconds,
-        double OutputTokensPerSecond, double RequestsPerSecond, double MeanLatencySeconds, Phases StepSeconds)
+        double OutputTokensPerSecond, double RequestsPerSecond, Percentiles TtftSeconds, Percentiles TpotSeconds, Percentiles LatencySeconds,
+        Phases StepSeconds)
     {
         public override string ToString()
         {
             var p = StepSeconds;
             string Share(double seconds) => $"{100 * seconds / Math.Max(p.Total, 1e-9):F0}%";
             return $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}: " +
-                $"{OutputTokensPerSecond:F1} output tokens/s, {RequestsPerSecond:F2} requests/s, mean latency {MeanLatencySeconds * 1000:F0} ms\n" +
+                $"{OutputTokensPerSecond:F1} output tokens/s, {RequestsPerSecond:F2} requests/s\n" +
+                $"  TTFT     {TtftSeconds.ToMilliseconds()}\n" +
+                $"  TPOT     {TpotSeconds.ToMilliseconds()}\n" +
+                $"  latency  {LatencySeconds.ToMilliseconds()}\n" +
                 $"  {p.Steps} steps, {1000 * p.Total / Math.Max(p.Steps, 1):F2} ms each: attention {Share(p.Attention)}, dispatch {Share(p.Dispatch)}, " +
                 $"waiting for experts {Share(p.ExpertWait)} (silo compute {Share(p.ExpertCompute)}), combine {Share(p.Combine)}, sampling {Share(p.Sampling)}";
         }
     }
 
-    public static async Task<Report> Run(string server, int concurrency, int requests, int inputLen, int outputLen)
+    /// <summary>When one request's first token and its last arrived, in seconds after it was sent.</summary>
+    readonly record struct Timing(double FirstToken, double Latency);
+
+    /// <param name="progress">Where the progress bar is drawn (stderr).</param>
+    public static async Task<Report> Run(string server, int concurrency, int requests, int inputLen, int outputLen, TextWriter progress)
     {
         using var client = new RexClient(server);
         var prompts = BenchPrompts.Make(requests, inputLen);
-        await Generate(client, prompts[0], 2); // warm-up
+        await Generate(client, prompts[0], 2, bar: null); // warm-up
         var before = (await client.GetClusterStatusAsync()).Profile;
         var next = -1;
-        var latencies = new double[requests];
+        var timings = new Timing[requests];
+        var bar = new ProgressBar(progress, requests);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < requests)
             {
-                var started = clock.Elapsed;
-                await Generate(client, prompts[i], outputLen);
-                latencies[i] = (clock.Elapsed - started).TotalSeconds;
+                timings[i] = await Generate(client, prompts[i], outputLen, bar);
+                bar.Add(requests: 1);
             }
         }));
         var seconds = clock.Elapsed.TotalSeconds;
+        bar.Finish();
         var after = (await client.GetClusterStatusAsync()).Profile;
         var phases = new Phases(after.Steps - before.Steps, after.AttentionSeconds - before.AttentionSeconds,
             after.DispatchSeconds - before.DispatchSeconds, after.ExpertWaitSeconds - before.ExpertWaitSeconds,
             after.ExpertComputeSeconds - before.ExpertComputeSeconds, after.CombineSeconds - before.CombineSeconds,
             after.SamplingSeconds - before.SamplingSeconds, after.TotalSeconds - before.TotalSeconds);
         return new Report(server, concurrency, requests, inputLen, outputLen, seconds, (double)requests * outputLen / seconds,
-            requests / seconds, latencies.Average(), phases);
+            requests / seconds, Percentiles.Of(timings.Select(t => t.FirstToken)),
+            Percentiles.Of(timings.Select(t => (t.Latency - t.FirstToken) / (outputLen - 1))), Percentiles.Of(timings.Select(t => t.Latency)),
+            phases);
     }
 
-    static async Task Generate(RexClient client, int[] prompt, int outputLen)
+    static async Task<Timing> Generate(RexClient client, int[] prompt, int outputLen, ProgressBar? bar)
     {
-        var response = await client.GenerateAsync(new GenerateRequest
+        var request = new GenerateRequest
         {
             TokenIds = new TokenIds { Ids = { prompt } },
             Sampling = new SamplingParameters { MaxTokens = outputLen, IgnoreEos = true },
-        });
-        if (response.TokenIds.Count != outputLen)
-            throw new InvalidOperationException($"the server generated {response.TokenIds.Count} tokens, not {outputLen}");
+        };
+        var clock = Stopwatch.StartNew();
+        double? firstToken = null;
+        var tokens = 0;
+        await foreach (var delta in client.GenerateStreamAsync(request))
+        {
+            if (delta.TokenIds.Count == 0) continue;
+            firstToken ??= clock.Elapsed.TotalSeconds;
+            tokens += delta.TokenIds.Count;
+            bar?.Add(tokens: delta.TokenIds.Count);
+        }
+        if (tokens != outputLen) throw new InvalidOperationException($"the server generated {tokens} tokens, not {outputLen}");
+        return new Timing(firstToken!.Value, clock.Elapsed.TotalSeconds);
     }
 }

@@ -5,7 +5,8 @@ namespace Rex.Cli.Commands;
 
 /// <summary>
 /// `rex bench [--server URL --concurrency C --requests N | --model DIR --batch-size B] --input-len I --output-len O [--json]`:
-/// throughput of a Rex server under concurrent load, or of the local single-process engine on one batch.
+/// throughput of a Rex server under concurrent streamed load, with TTFT, TPOT and latency percentiles and a progress
+/// bar on stderr, or of the local single-process engine on one batch.
 /// </summary>
 internal static class BenchCommand
 {
@@ -35,7 +36,7 @@ internal static class BenchCommand
                 var clients = parse.GetValue(concurrency);
                 Require(clients >= 1, "--concurrency", clients, "at least 1");
                 var total = parse.GetValue(requests) is > 0 and var n ? n : 4 * clients;
-                report = ServerBench.Run(address, clients, total, input, generated).GetAwaiter().GetResult();
+                report = ServerBench.Run(address, clients, total, input, generated, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
             }
             else
             {

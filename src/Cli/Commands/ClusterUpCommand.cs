@@ -9,7 +9,7 @@ using Rex.Silo.Hosting;
 namespace Rex.Cli.Commands;
 
 /// <summary>
-/// `rex cluster up --silos N [--model DIR] [--port P] [--membership localhost|redis]`: starts one gateway process and
+/// `rex cluster up --silos N [--model DIR] [--port P] [--http-port H] [--membership localhost|redis]`: starts one gateway process and
 /// N expert-silo processes on this machine, waits until every expert replica is active, prints the gateway address.
 /// </summary>
 internal static partial class ClusterUpCommand
@@ -22,6 +22,7 @@ internal static partial class ClusterUpCommand
         var silos = new Option<int>("--silos") { Description = "expert-silo processes to start", DefaultValueFactory = _ => 2 };
         var model = new Option<string?>("--model") { Description = "Hugging Face DBRX model directory (default: the built-in tiny model)" };
         var port = new Option<int>("--port") { Description = "public gRPC port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 50051 };
+        var httpPort = new Option<int>("--http-port") { Description = "OpenAI-compatible HTTP port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 8000 };
         var membership = new Option<string>("--membership") { Description = "localhost (the gateway is the primary silo) or redis", DefaultValueFactory = _ => "localhost" };
         var redis = new Option<string>("--redis") { Description = "Redis connection string for --membership redis", DefaultValueFactory = _ => "localhost:6379" };
         var replicas = new Option<int>("--expert-replicas") { Description = "replicas of every expert", DefaultValueFactory = _ => 1 };
@@ -35,7 +36,7 @@ internal static partial class ClusterUpCommand
         var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
         var command = new Command("up", "Start a gateway and expert silos as processes on this machine")
         {
-            silos, model, port, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
+            silos, model, port, httpPort, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
         };
         CliAction.Set(command, (parse, output) =>
         {
@@ -78,6 +79,7 @@ internal static partial class ClusterUpCommand
                     "--Rex:Roles=gateway",
                     $"--Rex:SiloPort={primaryPort}",
                     $"--Rex:Port={parse.GetValue(port)}",
+                    $"--Rex:HttpPort={parse.GetValue(httpPort)}",
                     $"--Rex:MinExpertSilos={count}",
                     $"--Rex:ExpertReplicas={parse.GetValue(replicas)}",
                     .. (parse.GetValue(gatewayArgs) ?? []).Select(a => "--" + a),

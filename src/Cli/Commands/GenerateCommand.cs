@@ -9,7 +9,8 @@ namespace Rex.Cli.Commands;
 
 /// <summary>
 /// `rex generate (--prompt TEXT | --token-ids CSV) [--server URL] [sampling options] [--json]`: generation with the
-/// local single-process engine, or with a Rex server's `Generate` RPC. Greedy unless --temperature is above 0.
+/// local single-process engine, or with a Rex server: its text streamed as it is generated (`GenerateStream`), or
+/// with --json the whole response (`Generate`). Greedy unless --temperature is above 0.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -26,18 +27,22 @@ internal static class GenerateCommand
     }
 
     // Chat prompts are rendered here with DBRX's tokenizer and sent as ids; plain text goes as text.
-    static Report Remote(string address, string? text, int[]? ids, bool chat, SamplingParams sampling)
+    static GenerateRequest Request(string? text, int[]? ids, bool chat, SamplingParams sampling)
     {
-        using var client = new RexClient(address);
         var request = new GenerateRequest { Sampling = SamplingOptions.ToWire(sampling) };
         if (ids is null && !chat) request.Text = text!;
         else request.TokenIds = new TokenIds { Ids = { ids ?? Encode(DbrxTokenizer.Default, text!, chat) } };
+        return request;
+    }
+
+    static Report Remote(RexClient client, GenerateRequest request)
+    {
         var response = client.GenerateAsync(request).GetAwaiter().GetResult();
         return new Report([.. response.TokenIds], response.Text, response.FinishReason);
     }
 
     static int[] Encode(DbrxTokenizer tokenizer, string text, bool chat) =>
-        chat ? new ChatTemplate(tokenizer).Encode([new ChatMessage("user", text)]) : tokenizer.Encode(text);
+        chat ? new ChatTemplate(tokenizer).Encode([new Model.Tokenization.ChatMessage("user", text)]) : tokenizer.Encode(text);
 
     public static Command Create()
     {
@@ -46,9 +51,9 @@ internal static class GenerateCommand
         var tokenIds = new Option<string?>("--token-ids") { Description = "prompt token ids, comma-separated" };
         var chat = new Option<bool>("--chat") { Description = "wrap --prompt in the model's chat template as a user message" };
         var json = new Option<bool>("--json") { Description = "print {\"token_ids\",\"text\",\"finish_reason\"} as JSON" };
-        var server = new Option<string?>("--server") { Description = "a Rex gateway (http://host:port) instead of the local engine" };
+        var server = new Option<string?>("--server") { Description = "a Rex gateway (http://host:port) instead of the local engine; the text streams" };
         var sampling = new SamplingOptions();
-        var command = new Command("generate", "Generate a continuation with the local engine") { prompt, tokenIds, chat, json, server };
+        var command = new Command("generate", "Generate a continuation with the local engine or on a server") { prompt, tokenIds, chat, json, server };
         model.AddTo(command);
         sampling.AddTo(command);
         command.Validators.Add(result =>
@@ -62,10 +67,16 @@ internal static class GenerateCommand
         {
             var text = parse.GetValue(prompt);
             var ids = text is null ? TokenIdList.Parse(parse.GetValue(tokenIds)!, "--token-ids") : null;
-            var report = parse.GetValue(server) is { } address
-                ? Remote(address, text, ids, parse.GetValue(chat), sampling.Read(parse))
-                : Local(model.LoadEngine(parse), text, ids, parse.GetValue(chat), sampling.Read(parse));
-            output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.Text);
+            if (parse.GetValue(server) is not { } address)
+            {
+                var report = Local(model.LoadEngine(parse), text, ids, parse.GetValue(chat), sampling.Read(parse));
+                output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.Text);
+                return;
+            }
+            using var client = new RexClient(address);
+            var request = Request(text, ids, parse.GetValue(chat), sampling.Read(parse));
+            if (parse.GetValue(json)) output.WriteLine(CliJson.Serialize(Remote(client, request)));
+            else StreamedText.Print(client.GenerateStreamAsync(request), output).GetAwaiter().GetResult();
         });
         return command;
     }

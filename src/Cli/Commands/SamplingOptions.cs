@@ -15,10 +15,12 @@ internal sealed class SamplingOptions
     readonly Option<string[]> stop = new("--stop") { Description = "stop string (repeatable)", AllowMultipleArgumentsPerToken = false };
     readonly Option<string?> stopTokenIds = new("--stop-token-ids") { Description = "comma-separated ids that end generation (default: the model's eos ids)" };
     readonly Option<bool> ignoreEos = new("--ignore-eos") { Description = "keep generating past stop token ids" };
+    readonly Option<double> presencePenalty = new("--presence-penalty") { Description = "subtracted once from each generated token's logit, [-2, 2]" };
+    readonly Option<double> frequencyPenalty = new("--frequency-penalty") { Description = "subtracted per occurrence of a generated token, [-2, 2]" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { maxTokens, temperature, topP, topK, seed, stop, stopTokenIds, ignoreEos })
+        foreach (var option in new Option[] { maxTokens, temperature, topP, topK, seed, stop, stopTokenIds, ignoreEos, presencePenalty, frequencyPenalty })
             command.Add(option);
     }
 
@@ -32,6 +34,8 @@ internal sealed class SamplingOptions
         Stop = parse.GetValue(stop) ?? [],
         StopTokenIds = parse.GetValue(stopTokenIds) is { } ids ? TokenIdList.Parse(ids, "--stop-token-ids") : null,
         IgnoreEos = parse.GetValue(ignoreEos),
+        PresencePenalty = parse.GetValue(presencePenalty),
+        FrequencyPenalty = parse.GetValue(frequencyPenalty),
     };
 
     /// <summary>The same parameters as the public API carries them.</summary>
@@ -44,6 +48,8 @@ internal sealed class SamplingOptions
             TopK = sampling.TopK,
             MaxTokens = sampling.MaxTokens,
             IgnoreEos = sampling.IgnoreEos,
+            PresencePenalty = sampling.PresencePenalty,
+            FrequencyPenalty = sampling.FrequencyPenalty,
         };
         if (sampling.Seed is { } seed) wire.Seed = seed;
         wire.Stop.AddRange(sampling.Stop);

@@ -1,15 +1,37 @@
 using Grpc.Core;
 using Orleans.Runtime;
+using Rex.Protos.Grains;
 
 namespace Rex.Gateway.Api;
 
 /// <summary>Turns what went wrong behind the API into the gRPC status a client can act on, with the message kept.</summary>
 public static class ApiErrors
 {
+    /// <summary>Runs a call's body, mapping any failure to its status: one request's failure never reaches the server.</summary>
+    public static async Task<T> Guard<T>(ServerCallContext context, Func<Task<T>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e)
+        {
+            throw ToRpc(e, context);
+        }
+    }
+
+    /// <summary>The message without .NET's " (Parameter 'name')" suffix: our messages already start with the field.</summary>
+    public static string Describe(ArgumentException error)
+    {
+        var suffix = $" (Parameter '{error.ParamName}')";
+        return error.ParamName is not null && error.Message.EndsWith(suffix, StringComparison.Ordinal) ? error.Message[..^suffix.Length] : error.Message;
+    }
+
     public static RpcException ToRpc(Exception error, ServerCallContext context) => error switch
     {
         RpcException rpc => rpc,
-        ArgumentException argument => new RpcException(new Status(StatusCode.InvalidArgument, argument.Message)),
+        ArgumentException argument => new RpcException(new Status(StatusCode.InvalidArgument, Describe(argument))),
+        QueueFullException full => new RpcException(new Status(StatusCode.ResourceExhausted, full.Message)),
         OperationCanceledException when context.Deadline <= DateTime.UtcNow =>
             new RpcException(new Status(StatusCode.DeadlineExceeded, "the request's deadline passed")),
         OperationCanceledException => new RpcException(new Status(StatusCode.Cancelled, "the request was cancelled")),

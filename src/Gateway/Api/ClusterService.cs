@@ -51,6 +51,18 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 SamplingSeconds = status.Profile.SamplingSeconds,
                 TotalSeconds = status.Profile.TotalSeconds,
             },
+            Scheduler = new SchedulerCounters
+            {
+                NumRunning = status.Scheduler.NumRunning,
+                NumWaiting = status.Scheduler.NumWaiting,
+                KvBlockSize = status.Scheduler.KvBlockSize,
+                NumKvBlocks = status.Scheduler.NumKvBlocks,
+                NumUsedKvBlocks = status.Scheduler.NumUsedKvBlocks,
+                PrefixCacheQueriedTokens = status.Scheduler.PrefixCacheQueriedTokens,
+                PrefixCacheHitTokens = status.Scheduler.PrefixCacheHitTokens,
+                Preemptions = status.Scheduler.Preemptions,
+                RejectedRequests = status.Scheduler.RejectedRequests,
+            },
         };
         foreach (var silo in hosts.Keys.OrderBy(s => s.ToString(), StringComparer.Ordinal))
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Rex.Gateway.Cache;
 using Rex.Gateway.Dispatch;
 using Rex.Gateway.Hosting;
 using Rex.Model;
@@ -9,17 +10,19 @@ using Rex.Model.Cache;
 using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
-using Rex.Model.Sampling;
 using Rex.Model.Tensors;
+using Rex.Protos.Grains;
+using Rex.Silo.Devices;
 using static TorchSharp.torch;
 
 namespace Rex.Gateway.Engine;
 
 /// <summary>
 /// A model replica's engine. Its loop runs on the gateway device's own thread:
-/// `scheduler.Schedule()` -> `RunStep(step)` -> finished requests complete. Callers only enqueue.
-/// A step runs embedding, then for every layer and micro-batch the attention half on this device and the
-/// expert half on the silos (dispatched while the next micro-batch's attention runs), then LM head and sampling.
+/// `scheduler.Schedule()` -> `RunStep(step)` -> `scheduler.Advance(step)`, then finished requests complete and
+/// streaming ones get their new tokens. Callers only enqueue. A step runs embedding, then for every layer and
+/// micro-batch the attention half on this device (over the paged KV cache) and the expert half on the silos
+/// (dispatched while the next micro-batch's attention runs), then LM head and sampling.
 /// </summary>
 public sealed partial class GatewayEngine : IDisposable
 {
@@ -30,10 +33,12 @@ public sealed partial class GatewayEngine : IDisposable
     readonly ExpertDispatcher dispatcher;
     readonly StepProfiler profiler;
     readonly ILogger logger;
+    readonly AdmissionQueue admission;
     readonly BlockingCollection<EngineRequest> incoming = new();
     readonly CancellationTokenSource stopping = new();
     readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly Thread thread;
+    volatile SchedulerSnapshot status = new(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public GatewayEngine(ModelDirectory model, ComputePlacement placement, GatewayOptions options, ExpertDirectory directory,
         ExpertDispatcher dispatcher, StepProfiler profiler, ILogger logger)
@@ -45,27 +50,49 @@ public sealed partial class GatewayEngine : IDisposable
         this.dispatcher = dispatcher;
         this.profiler = profiler;
         this.logger = logger;
-        MaxModelLen = options.MaxModelLen > 0 ? Math.Min(options.MaxModelLen, model.Config.MaxSeqLen) : model.Config.MaxSeqLen;
+        admission = new AdmissionQueue(options.MaxQueuedRequests);
+        MaxModelLen = options.EffectiveMaxModelLen(model.Config.MaxSeqLen);
         thread = new Thread(Loop) { IsBackground = true, Name = "rex-gateway-engine" };
         thread.Start();
     }
 
     public int MaxModelLen { get; }
 
-    /// <summary>Completes once the gateway's weights are on its device.</summary>
+    /// <summary>KV cache blocks, known once <see cref="Loaded"/> completes.</summary>
+    public int NumKvBlocks { get; private set; }
+
+    /// <summary>Completes once the gateway's weights are on its device and its KV cache is allocated.</summary>
     public Task Loaded => loaded.Task;
 
-    /// <summary>Validates and enqueues a request; the task completes when it finishes (or fails, or is cancelled).</summary>
-    public Task<GenerationResult> Submit(GenerationRequest request, CancellationToken cancellation)
+    /// <summary>The scheduler and KV cache as of the last step.</summary>
+    public SchedulerSnapshot Status => status with { RejectedRequests = admission.NumRejected };
+
+    /// <summary>
+    /// Validates and enqueues a request. Its <see cref="EngineRequest.Result"/> completes when it finishes (or fails,
+    /// or is cancelled); a streaming request also delivers its tokens as they come.
+    /// </summary>
+    public EngineRequest Submit(GenerationRequest request, CancellationToken cancellation, bool stream)
     {
         RequestValidator.Validate(request, model.Config, MaxModelLen, "prompt");
-        if (request.PromptIds.Count > options.MaxNumBatchedTokens)
+        RequestValidator.ValidateTotalLength(request, MaxModelLen, "prompt");
+        var neededBlocks = (request.PromptIds.Count + request.Sampling.MaxTokens + options.KvBlockSize - 1) / options.KvBlockSize;
+        if (neededBlocks > NumKvBlocks)
             throw new ArgumentException(
-                $"prompt has {request.PromptIds.Count} tokens, more than MaxNumBatchedTokens ({options.MaxNumBatchedTokens})", "prompt");
+                $"max_tokens: prompt ({request.PromptIds.Count}) plus max_tokens ({request.Sampling.MaxTokens}) needs {neededBlocks} KV blocks; the cache has {NumKvBlocks}",
+                "max_tokens");
+        if (!admission.TryEnter())
+            throw new QueueFullException($"the gateway's queue is full: MaxQueuedRequests ({options.MaxQueuedRequests}) requests are waiting");
         var sequence = new Sequence(request.PromptIds, request.Sampling, model.Generation.EosTokenIds, model.Tokenizer, MaxModelLen);
-        var engineRequest = new EngineRequest(sequence, cancellation);
-        incoming.Add(engineRequest, stopping.Token);
-        return engineRequest.Result;
+        var engineRequest = new EngineRequest(sequence, cancellation, stream, admission);
+        try
+        {
+            incoming.Add(engineRequest, stopping.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+        {
+            engineRequest.Fail(Stopped());
+        }
+        return engineRequest;
     }
 
     void Loop()
@@ -73,9 +100,12 @@ public sealed partial class GatewayEngine : IDisposable
         TorchThreads.ApplyToCurrentThread();
         using var inference = inference_mode();
         DbrxBackbone backbone;
+        PagedKvPool pool;
         try
         {
             backbone = new DbrxBackbone(model.Config, new DbrxWeightReader(model.Checkpoint, model.Config, placement), placement);
+            pool = NewKvPool();
+            NumKvBlocks = pool.NumBlocks;
             loaded.SetResult();
         }
         catch (Exception e)
@@ -84,8 +114,11 @@ public sealed partial class GatewayEngine : IDisposable
             return;
         }
         using (backbone)
+        using (pool)
         {
-            var scheduler = new Scheduler(options.MaxNumSeqs, options.MaxNumBatchedTokens);
+            var blocks = new BlockManager(pool.NumBlocks, pool.BlockSize, options.EnablePrefixCaching);
+            var scheduler = new Scheduler(options.MaxNumSeqs, options.MaxNumBatchedTokens, blocks);
+            Publish(scheduler, blocks);
             ulong stepNumber = 0;
             try
             {
@@ -95,53 +128,67 @@ public sealed partial class GatewayEngine : IDisposable
                     while (incoming.TryTake(out var more)) scheduler.Add(more);
                     if (!directory.Ready.Wait(TimeSpan.FromMilliseconds(200)))
                     {
-                        Free(scheduler.RemoveCancelled());
+                        scheduler.RemoveCancelled();
                         continue;
                     }
                     var step = scheduler.Schedule();
-                    Free(step.Cancelled);
-                    if (!step.All.Any()) continue;
-                    try
-                    {
-                        RunStep(backbone, step, ++stepNumber);
-                    }
-                    catch (Exception e)
-                    {
-                        LogStepFailed(stepNumber, e.Message);
-                        foreach (var request in step.All) request.Fail(e);
-                    }
-                    foreach (var request in step.All.Where(r => r.Result.IsCompleted || r.Sequence.IsFinished))
-                    {
-                        if (!request.Result.IsCompleted) request.Complete();
-                        scheduler.Retire(request);
-                        Free([request]);
-                    }
+                    if (step.Work.Count > 0) Run(backbone, pool, scheduler, step, ++stepNumber);
+                    Publish(scheduler, blocks);
                 }
             }
             catch (OperationCanceledException)
             {
                 // Stopping.
             }
-            var abandoned = scheduler.TakeAll();
-            foreach (var request in abandoned) request.Fail(Stopped());
-            Free(abandoned);
+            foreach (var request in scheduler.TakeAll()) request.Fail(Stopped());
         }
     }
 
-    void RunStep(DbrxBackbone backbone, ScheduledStep step, ulong stepNumber)
+    // One step and its aftermath: a failed step fails its requests, never the engine.
+    void Run(DbrxBackbone backbone, PagedKvPool pool, Scheduler scheduler, ScheduledStep step, ulong stepNumber)
     {
-        var total = Stopwatch.StartNew();
-        foreach (var request in step.Prefills) request.Cache = backbone.NewCache(request.Sequence.MaxLength);
-        var work = step.Prefills.Select(r => (Request: r, Tokens: r.Sequence.PromptIds))
-            .Concat(step.Decodes.Select(r => (Request: r, Tokens: (IReadOnlyList<int>)[r.Sequence.LastToken])))
-            .ToArray();
-        var microBatches = MicroBatches.Split(work, w => w.Tokens.Count, options.NumMicroBatches);
-
-        using var scope = NewDisposeScope();
-        var batches = microBatches.Select(mb => new ForwardBatch(mb.Select(w => new BatchSegment(w.Request.Cache!, w.Tokens.Count)).ToArray(), placement.Device)).ToArray();
         try
         {
-            var hidden = microBatches.Select(mb => (Tensor?)backbone.Embed(Ids(mb.SelectMany(w => w.Tokens)))).ToArray();
+            RunStep(backbone, pool, step, stepNumber);
+        }
+        catch (Exception e)
+        {
+            LogStepFailed(stepNumber, e.Message);
+            foreach (var work in step.Work)
+            {
+                work.Request.Fail(e);
+                scheduler.Retire(work.Request);
+            }
+            return;
+        }
+        scheduler.Advance(step);
+        foreach (var work in step.Work)
+        {
+            if (work.Request.Sequence.IsFinished)
+            {
+                work.Request.Complete();
+                scheduler.Retire(work.Request);
+            }
+            else
+            {
+                work.Request.Deliver();
+            }
+        }
+    }
+
+    void RunStep(DbrxBackbone backbone, PagedKvPool pool, ScheduledStep step, ulong stepNumber)
+    {
+        var total = Stopwatch.StartNew();
+        var microBatches = MicroBatches.Split(step.Work, w => w.NumNewTokens, options.NumMicroBatches);
+        // Which sequences reach their last token (and so are sampled) is decided before the step changes anything.
+        var sampled = microBatches.Select(mb => mb.Select(w => w.IsSampled).ToArray()).ToArray();
+
+        using var scope = NewDisposeScope();
+        var views = microBatches.Select(mb => mb.Select(w => pool.View(w.Request.BlockTable, w.Request.NumComputedTokens, w.NumNewTokens)).ToArray()).ToArray();
+        var batches = microBatches.Select((mb, m) => new ForwardBatch(mb.Select((w, i) => new BatchSegment(views[m][i], w.NumNewTokens)).ToArray(), placement.Device)).ToArray();
+        try
+        {
+            var hidden = microBatches.Select(mb => (Tensor?)backbone.Embed(Ids(mb.SelectMany(NewTokens)))).ToArray();
             var residual = new Tensor?[microBatches.Count];
             var pending = new InFlightDispatch?[microBatches.Count];
             for (var layer = 0; layer < model.Config.NumLayers; layer++)
@@ -160,27 +207,54 @@ public sealed partial class GatewayEngine : IDisposable
                 }
             }
             var lastRows = new List<Tensor>();
+            var sequences = new List<Sequence>();
             for (var mb = 0; mb < microBatches.Count; mb++)
             {
                 var output = residual[mb]! + pending[mb]!.Complete();
                 batches[mb].Commit();
-                lastRows.Add(output.index_select(0, tensor(batches[mb].LastRows(), ScalarType.Int64, placement.Device)));
+                var rows = batches[mb].LastRows().Where((_, i) => sampled[mb][i]).ToArray();
+                if (rows.Length == 0) continue;
+                lastRows.Add(output.index_select(0, tensor(rows, ScalarType.Int64, placement.Device)));
+                sequences.AddRange(microBatches[mb].Where((_, i) => sampled[mb][i]).Select(w => w.Request.Sequence));
             }
 
             var samplingClock = Stopwatch.StartNew();
-            var sequences = microBatches.SelectMany(mb => mb.Select(w => w.Request.Sequence)).ToArray();
-            var logits = backbone.Logits(cat(lastRows, 0));
-            var next = Sampler.Sample(logits, sequences.Select(s => s.Sampling).ToArray(), sequences.Select(s => s.Random).ToArray());
-            for (var i = 0; i < sequences.Length; i++) sequences[i].Append(next[i]);
+            if (sequences.Count > 0) SequenceSampler.SampleNext(backbone.Logits(cat(lastRows, 0)), sequences);
             profiler.Add(StepProfiler.Phase.Sampling, samplingClock.ElapsedTicks);
         }
         finally
         {
             foreach (var batch in batches) batch.Dispose();
+            foreach (var view in views.SelectMany(v => v)) view.Dispose();
         }
         profiler.Add(StepProfiler.Phase.Total, total.ElapsedTicks);
         profiler.CountStep();
     }
+
+    static IEnumerable<int> NewTokens(ScheduledWork work)
+    {
+        var sequence = work.Request.Sequence;
+        for (var p = work.Request.NumComputedTokens; p < work.Request.NumComputedTokens + work.NumNewTokens; p++) yield return sequence.TokenAt(p);
+    }
+
+    PagedKvPool NewKvPool()
+    {
+        var config = model.Config;
+        var bytesPerBlock = PagedKvPool.BytesPerBlock(config.NumLayers, config.NumKvHeads, config.HeadDim, options.KvBlockSize, placement.DType);
+        var budget = KvCacheBudget.Bytes(DeviceSpec.Parse(options.GatewayDevice), options.KvCacheBytes, options.GpuMemoryUtilization);
+        var numBlocks = budget / bytesPerBlock;
+        var oneSequence = (MaxModelLen + options.KvBlockSize - 1) / options.KvBlockSize;
+        if (numBlocks < oneSequence)
+            throw new InvalidOperationException(
+                $"the KV cache budget ({budget} bytes) holds {numBlocks} blocks of {options.KvBlockSize} tokens ({bytesPerBlock} bytes each); " +
+                $"one sequence of MaxModelLen ({MaxModelLen}) needs {oneSequence}: raise KvCacheBytes (or GpuMemoryUtilization) or lower MaxModelLen");
+        return new PagedKvPool(config.NumLayers, config.NumKvHeads, config.HeadDim, (int)Math.Min(numBlocks, int.MaxValue / options.KvBlockSize),
+            options.KvBlockSize, placement.DType, placement.Device);
+    }
+
+    void Publish(Scheduler scheduler, BlockManager blocks) =>
+        status = new SchedulerSnapshot(scheduler.NumRunning, scheduler.NumWaiting + incoming.Count, blocks.BlockSize, blocks.NumBlocks,
+            blocks.NumUsedBlocks, blocks.PrefixCacheQueriedTokens, blocks.PrefixCacheHitTokens, scheduler.NumPreemptions, admission.NumRejected);
 
     // UNAVAILABLE, not CANCELLED: the client did nothing wrong and may retry on another gateway.
     static RpcException Stopped() => new(new Status(StatusCode.Unavailable, "the gateway engine stopped"));
@@ -193,19 +267,11 @@ public sealed partial class GatewayEngine : IDisposable
         held = next;
     }
 
-    static void Free(IEnumerable<EngineRequest> requests)
-    {
-        foreach (var request in requests)
-        {
-            request.Cache?.Dispose();
-            request.Cache = null;
-        }
-    }
-
     public void Dispose()
     {
         stopping.Cancel();
         thread.Join();
+        incoming.CompleteAdding();
         foreach (var request in incoming) request.Fail(Stopped());
         incoming.Dispose();
         stopping.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -67,13 +68,34 @@ public sealed class GatewayGrain(
 
     public async Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation)
     {
-        var result = await engine!.Submit(new GenerationRequest(input.PromptIds, GenerationInputs.Sampling(input)), cancellation);
-        return new GenerationOutcome([.. result.TokenIds], result.Text, result.FinishReason.ToWireName());
+        var request = engine!.Submit(GenerationInputs.Request(input), cancellation, stream: false);
+        var result = await request.Result;
+        return new GenerationOutcome([.. result.TokenIds], result.Text, result.FinishReason.ToWireName(),
+            GenerationInputs.Wire(result.Logprobs), request.NumCachedPromptTokens);
+    }
+
+    public async IAsyncEnumerable<GenerationDelta> GenerateStream(GenerationInput input, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        // The engine watches this token: when the caller stops reading, the request leaves the schedule and frees its blocks.
+        using var abandoned = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var request = engine!.Submit(GenerationInputs.Request(input), abandoned.Token, stream: true);
+        try
+        {
+            await foreach (var delta in request.Deltas.ReadAllAsync(CancellationToken.None))
+            {
+                yield return new GenerationDelta([.. delta.TokenIds], delta.Text, GenerationInputs.Wire(delta.Logprobs ?? []),
+                    delta.FinishReason?.ToWireName(), delta.FinishReason is null ? 0 : request.NumCachedPromptTokens);
+            }
+        }
+        finally
+        {
+            abandoned.Cancel();
+        }
     }
 
     public async Task<GatewayStatus> Status()
     {
         if (directory!.Ready.IsCompleted) await directory.TryRefresh(CancellationToken.None);
-        return new GatewayStatus(catalog.Name, directory.ExpectedExperts, [.. directory.Infos], counters.Snapshot(), profiler.Snapshot());
+        return new GatewayStatus(catalog.Name, directory.ExpectedExperts, [.. directory.Infos], counters.Snapshot(), profiler.Snapshot(), engine!.Status);
     }
 }

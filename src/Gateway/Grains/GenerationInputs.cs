@@ -1,15 +1,17 @@
+using Rex.Model.Engine;
 using Rex.Model.Sampling;
 using Rex.Protos.Grains;
 
 namespace Rex.Gateway.Grains;
 
-/// <summary>Requests to and from their Orleans wire form (<see cref="GenerationInput"/>), field for field.</summary>
+/// <summary>Requests and their results to and from their Orleans wire forms, field for field.</summary>
 public static class GenerationInputs
 {
     public static GenerationInput From(int[] promptIds, SamplingParams s) =>
-        new(promptIds, s.Temperature, s.TopP, s.TopK, s.Seed, s.MaxTokens, [.. s.Stop], s.StopTokenIds?.ToArray(), s.IgnoreEos);
+        new(promptIds, s.Temperature, s.TopP, s.TopK, s.Seed, s.MaxTokens, [.. s.Stop], s.StopTokenIds?.ToArray(), s.IgnoreEos,
+            s.PresencePenalty, s.FrequencyPenalty, s.Logprobs);
 
-    public static SamplingParams Sampling(GenerationInput input) => new()
+    public static GenerationRequest Request(GenerationInput input) => new(input.PromptIds, new SamplingParams
     {
         Temperature = input.Temperature,
         TopP = input.TopP,
@@ -19,5 +21,11 @@ public static class GenerationInputs
         Stop = input.Stop,
         StopTokenIds = input.StopTokenIds,
         IgnoreEos = input.IgnoreEos,
-    };
+        PresencePenalty = input.PresencePenalty,
+        FrequencyPenalty = input.FrequencyPenalty,
+        Logprobs = input.Logprobs,
+    });
+
+    public static WireLogprob[] Wire(IReadOnlyList<TokenLogprob> logprobs) =>
+        [.. logprobs.Select(l => new WireLogprob(l.TokenId, l.Logprob, [.. l.Top.Select(t => t.TokenId)], [.. l.Top.Select(t => t.Logprob)]))];
 }

@@ -12,6 +12,12 @@ public sealed class GatewayOptions
     /// <summary>Port of the public gRPC API; 0 picks a free one (printed at start).</summary>
     public int Port { get; set; } = 50051;
 
+    /// <summary>Port of the OpenAI-compatible HTTP API (HTTP/1.1 and HTTP/2 without TLS need separate ports); 0 picks a free one.</summary>
+    public int HttpPort { get; set; } = 8000;
+
+    /// <summary>When set, every API call must send `authorization: Bearer ApiKey` (health checks excepted).</summary>
+    public string ApiKey { get; set; } = "";
+
     /// <summary>The gateway's device for embedding, attention, routers, LM head and sampling.</summary>
     public string GatewayDevice { get; set; } = "cpu";
 
@@ -40,6 +46,24 @@ public sealed class GatewayOptions
     /// <summary>Prompt plus generated tokens per sequence; 0 = the model's max_seq_len.</summary>
     public int MaxModelLen { get; set; }
 
+    /// <summary>Tokens per KV cache block.</summary>
+    public int KvBlockSize { get; set; } = 16;
+
+    /// <summary>The KV cache's size on a CPU gateway device, in bytes.</summary>
+    public long KvCacheBytes { get; set; } = 1L << 30;
+
+    /// <summary>On a GPU gateway device: the share of its memory Rex may fill, the KV cache taking what the weights leave.</summary>
+    public double GpuMemoryUtilization { get; set; } = 0.9;
+
+    /// <summary>Reuse the KV blocks of a prompt prefix another request already computed.</summary>
+    public bool EnablePrefixCaching { get; set; } = true;
+
+    /// <summary>Requests waiting for admission; beyond this a new one is turned away at once (RESOURCE_EXHAUSTED, HTTP 429).</summary>
+    public int MaxQueuedRequests { get; set; } = 1024;
+
+    /// <summary>Characters in a prompt's text or a conversation's messages, checked before tokenizing.</summary>
+    public int MaxPromptChars { get; set; } = 1 << 20;
+
     /// <summary>Expert silos the gateway waits for before placing experts, so they spread over all of them.</summary>
     public int MinExpertSilos { get; set; } = 1;
 
@@ -53,12 +77,18 @@ public sealed class GatewayOptions
     public GatewayOptions Validate()
     {
         Require(Port is >= 0 and <= 65535, nameof(Port), Port, "must be a TCP port (0 picks one)");
+        Require(HttpPort is >= 0 and <= 65535, nameof(HttpPort), HttpPort, "must be a TCP port (0 picks one)");
         Require(MaxNumSeqs >= 1, nameof(MaxNumSeqs), MaxNumSeqs, "must be at least 1");
         Require(MaxNumBatchedTokens >= 1, nameof(MaxNumBatchedTokens), MaxNumBatchedTokens, "must be at least 1");
         Require(MaxModelLen >= 0, nameof(MaxModelLen), MaxModelLen, "must be 0 (the model's) or positive");
         Require(NumMicroBatches >= 1, nameof(NumMicroBatches), NumMicroBatches, "must be at least 1");
         Require(double.IsFinite(ExpertCapacityFactor) && ExpertCapacityFactor >= 0, nameof(ExpertCapacityFactor), ExpertCapacityFactor, "must be 0 (no limit) or positive");
         Require(MaxRowsPerSiloMessage >= 0, nameof(MaxRowsPerSiloMessage), MaxRowsPerSiloMessage, "must be 0 (no limit) or positive");
+        Require(KvBlockSize >= 1, nameof(KvBlockSize), KvBlockSize, "must be at least 1");
+        Require(KvCacheBytes >= 1, nameof(KvCacheBytes), KvCacheBytes, "must be positive");
+        Require(GpuMemoryUtilization is > 0 and <= 1, nameof(GpuMemoryUtilization), GpuMemoryUtilization, "must be in (0, 1]");
+        Require(MaxQueuedRequests >= 0, nameof(MaxQueuedRequests), MaxQueuedRequests, "must not be negative");
+        Require(MaxPromptChars >= 1, nameof(MaxPromptChars), MaxPromptChars, "must be at least 1");
         Require(MinExpertSilos >= 0, nameof(MinExpertSilos), MinExpertSilos, "must not be negative");
         Require(ExpertDirectoryRefreshSeconds > 0, nameof(ExpertDirectoryRefreshSeconds), ExpertDirectoryRefreshSeconds, "must be positive");
         Require(DispatchTimeoutSeconds > 0, nameof(DispatchTimeoutSeconds), DispatchTimeoutSeconds, "must be positive");
@@ -73,4 +103,7 @@ public sealed class GatewayOptions
     }
 
     public ReplicaCounts Replicas => new(ExpertReplicas, ExpertReplicaOverrides);
+
+    /// <summary>Prompt plus generated tokens per sequence: MaxModelLen within the model's max_seq_len.</summary>
+    public int EffectiveMaxModelLen(int modelMaxSeqLen) => MaxModelLen > 0 ? Math.Min(MaxModelLen, modelMaxSeqLen) : modelMaxSeqLen;
 }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Rex.Model.Cache;
 
 /// <summary>One sequence's part of a step: its cache and how many new tokens (rows) it brings.</summary>
-public sealed record BatchSegment(KvCache Cache, int NumNewTokens);
+public sealed record BatchSegment(ISequenceKv Cache, int NumNewTokens);
 
 /// <summary>
 /// The layout of one forward step: the rows of all sequences laid end to end (`[rows, d_model]` tensors),

@@ -7,7 +7,7 @@ namespace Rex.Model.Cache;
 /// (prompt plus the most tokens it may generate). A step writes its new rows at [Length, Length + n) in
 /// every layer, then <see cref="Commit"/> makes them part of the sequence.
 /// </summary>
-public sealed class KvCache : IDisposable
+public sealed class KvCache : ISequenceKv, IDisposable
 {
     readonly Tensor[] keys;   // per layer: [kv_heads, capacity, head_dim]
     readonly Tensor[] values; // per layer: [kv_heads, capacity, head_dim]
@@ -26,13 +26,8 @@ public sealed class KvCache : IDisposable
 
     public int Capacity { get; }
 
-    /// <summary>Tokens whose keys and values are stored.</summary>
     public int Length { get; private set; }
 
-    /// <summary>
-    /// Stores `n` new rows for one layer and returns all keys and values up to and including them.
-    /// k, v: [n, kv_heads, head_dim] -> ([kv_heads, Length + n, head_dim], [kv_heads, Length + n, head_dim])
-    /// </summary>
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
         var n = k.shape[0];
@@ -43,7 +38,6 @@ public sealed class KvCache : IDisposable
         return (keys[layer].narrow(1, 0, Length + n), values[layer].narrow(1, 0, Length + n));
     }
 
-    /// <summary>Makes the last step's `n` appended rows part of the sequence (after every layer has appended them).</summary>
     public void Commit(int n)
     {
         if (Length + n > Capacity) throw new InvalidOperationException($"KV cache holds {Capacity} tokens; cannot commit {n} to {Length}");

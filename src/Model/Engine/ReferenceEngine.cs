@@ -1,7 +1,6 @@
 using Rex.Model.Cache;
 using Rex.Model.Config;
 using Rex.Model.Layers;
-using Rex.Model.Sampling;
 using Rex.Model.Tokenization;
 using static TorchSharp.torch;
 
@@ -94,8 +93,7 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
         var hidden = model.Forward(Ids(tokens.SelectMany(t => t).ToArray()), batch);
         var lastRows = tensor(batch.LastRows(), ScalarType.Int64, hidden.device);
         var logits = model.Backbone.Logits(hidden.index_select(0, lastRows));
-        var next = Sampler.Sample(logits, sequences.Select(s => s.Sampling).ToArray(), sequences.Select(s => s.Random).ToArray());
-        for (var i = 0; i < sequences.Length; i++) sequences[i].Append(next[i]);
+        SequenceSampler.SampleNext(logits, sequences);
     }
 
     Tensor Ids(IReadOnlyList<int> ids) =>

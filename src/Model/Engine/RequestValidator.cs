@@ -12,6 +12,19 @@ public static class RequestValidator
         request.Sampling.Validate(config.VocabSize);
     }
 
+    /// <summary>
+    /// A server's rule (vLLM's): the prompt plus max_tokens must fit in max_model_len, so a request is refused
+    /// up front rather than cut short. The reference engine instead stops at max_seq_len, as Hugging Face does.
+    /// </summary>
+    public static void ValidateTotalLength(GenerationRequest request, int maxModelLen, string field)
+    {
+        var total = request.PromptIds.Count + request.Sampling.MaxTokens;
+        if (total > maxModelLen)
+            throw new ArgumentException(
+                $"max_tokens: {field} ({request.PromptIds.Count} tokens) plus max_tokens ({request.Sampling.MaxTokens}) is {total}, more than max_model_len ({maxModelLen})",
+                "max_tokens");
+    }
+
     public static void ValidatePrompt(IReadOnlyList<int> ids, DbrxConfig config, int maxModelLen, string field)
     {
         if (ids.Count == 0) throw new ArgumentException($"{field} must not be empty", field);

@@ -28,7 +28,24 @@ public sealed record SamplingParams
     /// <summary>Keep generating past stop token ids (benchmarks want a fixed output length).</summary>
     public bool IgnoreEos { get; init; }
 
+    /// <summary>Subtracted once from the logit of every token already generated (OpenAI's presence_penalty).</summary>
+    public double PresencePenalty { get; init; }
+
+    /// <summary>Subtracted from a token's logit once per time it was generated (OpenAI's frequency_penalty).</summary>
+    public double FrequencyPenalty { get; init; }
+
+    /// <summary>Report each sampled token's log-probability and this many most likely alternatives; null: none.</summary>
+    public int? Logprobs { get; init; }
+
+    /// <summary>The most alternatives a request may ask for (vLLM's max_logprobs).</summary>
+    public const int MaxLogprobs = 20;
+
+    /// <summary>The penalty range OpenAI documents.</summary>
+    public const double MaxPenalty = 2.0;
+
     public bool IsGreedy => Temperature == 0;
+
+    public bool HasPenalties => PresencePenalty != 0 || FrequencyPenalty != 0;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid parameter and its limit.</summary>
     public SamplingParams Validate(int vocabSize)
@@ -41,6 +58,12 @@ public sealed record SamplingParams
             throw Invalid("top_k", $"must be -1, 0 (both: no limit) or a positive count, got {TopK}");
         if (MaxTokens < 1)
             throw Invalid("max_tokens", $"must be at least 1, got {MaxTokens}");
+        if (!double.IsFinite(PresencePenalty) || Math.Abs(PresencePenalty) > MaxPenalty)
+            throw Invalid("presence_penalty", $"must be in [-{MaxPenalty}, {MaxPenalty}], got {PresencePenalty}");
+        if (!double.IsFinite(FrequencyPenalty) || Math.Abs(FrequencyPenalty) > MaxPenalty)
+            throw Invalid("frequency_penalty", $"must be in [-{MaxPenalty}, {MaxPenalty}], got {FrequencyPenalty}");
+        if (Logprobs is < 0 or > MaxLogprobs)
+            throw Invalid("logprobs", $"must be in [0, {MaxLogprobs}] (max_logprobs), got {Logprobs}");
         foreach (var id in StopTokenIds ?? [])
             if (id < 0 || id >= vocabSize)
                 throw Invalid("stop_token_ids", $"holds {id}, outside the vocabulary [0, {vocabSize})");

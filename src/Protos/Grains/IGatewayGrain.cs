@@ -13,6 +13,13 @@ public interface IGatewayGrain : IGrainWithStringKey
     [ResponseTimeout("1.00:00:00")]
     Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation);
 
+    /// <summary>
+    /// The same, delivered as it is generated: one delta per step that produced something, the last one with the
+    /// finish reason. Stopping the enumeration (or cancelling) frees the request's KV blocks at once.
+    /// </summary>
+    [ResponseTimeout("1.00:00:00")]
+    IAsyncEnumerable<GenerationDelta> GenerateStream(GenerationInput input, CancellationToken cancellation);
+
     Task<GatewayStatus> Status();
 }
 
@@ -27,13 +34,39 @@ public sealed record GenerationInput(
     [property: Id(5)] int MaxTokens,
     [property: Id(6)] string[] Stop,
     [property: Id(7)] int[]? StopTokenIds,
-    [property: Id(8)] bool IgnoreEos);
+    [property: Id(8)] bool IgnoreEos,
+    [property: Id(9)] double PresencePenalty,
+    [property: Id(10)] double FrequencyPenalty,
+    [property: Id(11)] int? Logprobs);
 
 [GenerateSerializer, Immutable, Alias("rex.GenerationOutcome")]
 public sealed record GenerationOutcome(
     [property: Id(0)] int[] TokenIds,
     [property: Id(1)] string Text,
-    [property: Id(2)] string FinishReason);
+    [property: Id(2)] string FinishReason,
+    [property: Id(3)] WireLogprob[] Logprobs,
+    [property: Id(4)] int CachedPromptTokens);
+
+/// <summary>New tokens since the previous delta; FinishReason (and CachedPromptTokens) only on the last.</summary>
+[GenerateSerializer, Immutable, Alias("rex.GenerationDelta")]
+public sealed record GenerationDelta(
+    [property: Id(0)] int[] TokenIds,
+    [property: Id(1)] string Text,
+    [property: Id(2)] WireLogprob[] Logprobs,
+    [property: Id(3)] string? FinishReason,
+    [property: Id(4)] int CachedPromptTokens);
+
+/// <summary>A sampled token's log-probability and the most likely alternatives (ids and logprobs, most likely first).</summary>
+[GenerateSerializer, Immutable, Alias("rex.WireLogprob")]
+public sealed record WireLogprob(
+    [property: Id(0)] int TokenId,
+    [property: Id(1)] float Logprob,
+    [property: Id(2)] int[] TopIds,
+    [property: Id(3)] float[] TopLogprobs);
+
+/// <summary>The gateway's queue already holds MaxQueuedRequests: try later or elsewhere (RESOURCE_EXHAUSTED, HTTP 429).</summary>
+[GenerateSerializer, Alias("rex.QueueFullException")]
+public sealed class QueueFullException(string message) : Exception(message);
 
 /// <summary>What a gateway knows: every expert replica it dispatches to, and its counters.</summary>
 [GenerateSerializer, Immutable, Alias("rex.GatewayStatus")]
@@ -42,7 +75,20 @@ public sealed record GatewayStatus(
     [property: Id(1)] int ExpectedExperts,
     [property: Id(2)] ExpertGrainInfo[] Experts,
     [property: Id(3)] DispatchCounterSnapshot Dispatch,
-    [property: Id(4)] StepProfileSnapshot Profile);
+    [property: Id(4)] StepProfileSnapshot Profile,
+    [property: Id(5)] SchedulerSnapshot Scheduler);
+
+[GenerateSerializer, Immutable, Alias("rex.SchedulerSnapshot")]
+public sealed record SchedulerSnapshot(
+    [property: Id(0)] int NumRunning,
+    [property: Id(1)] int NumWaiting,
+    [property: Id(2)] int KvBlockSize,
+    [property: Id(3)] int NumKvBlocks,
+    [property: Id(4)] int NumUsedKvBlocks,
+    [property: Id(5)] long PrefixCacheQueriedTokens,
+    [property: Id(6)] long PrefixCacheHitTokens,
+    [property: Id(7)] long Preemptions,
+    [property: Id(8)] long RejectedRequests);
 
 [GenerateSerializer, Immutable, Alias("rex.DispatchCounterSnapshot")]
 public sealed record DispatchCounterSnapshot(

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Options;
+using Rex.Gateway.Grains;
+using Rex.Gateway.Hosting;
+using Rex.Model.Sampling;
+using Rex.Model.Tokenization;
+using Rex.Protos.Grains;
+using Rex.Silo.Experts;
+
+namespace Rex.Gateway.Api;
+
+/// <summary>
+/// What every public API (gRPC and OpenAI HTTP) does before and after the engine: check the model name, turn
+/// text, token ids or a conversation into prompt ids within the limits, fill in max_tokens, and call the gateway
+/// grain. Errors are <see cref="ArgumentException"/>s naming the field (the APIs map them to their own shapes).
+/// </summary>
+public sealed class GenerationFront(IGrainFactory grains, ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions)
+{
+    readonly GatewayOptions options = gatewayOptions.Value;
+
+    public string ModelName => catalog.Name;
+
+    public int MaxModelLen => options.EffectiveMaxModelLen(catalog.Directory.Config.MaxSeqLen);
+
+    public int VocabSize => catalog.Directory.Config.VocabSize;
+
+    public DbrxTokenizer Tokenizer => catalog.Directory.Tokenizer;
+
+    /// <summary>An empty name means the only model served here.</summary>
+    public void CheckModel(string? model, string field = "model")
+    {
+        if (!string.IsNullOrEmpty(model) && model != catalog.Name)
+            throw new ArgumentException($"{field}: '{model}' is not served here (this gateway serves '{catalog.Name}')", field);
+    }
+
+    /// <summary>Prompt text as ordinary text: user text never becomes special tokens.</summary>
+    public int[] EncodeText(string text, string field)
+    {
+        CheckChars(text.Length, field);
+        return Tokenizer.Encode(text);
+    }
+
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, string field)
+    {
+        if (messages.Count == 0) throw new ArgumentException($"{field} must hold at least one message", field);
+        CheckChars(messages.Sum(m => (long)m.Role.Length + m.Content.Length), field);
+        for (var i = 0; i < messages.Count; i++)
+            if (string.IsNullOrWhiteSpace(messages[i].Role))
+                throw new ArgumentException($"{field}[{i}].role must not be empty", field);
+        return new ChatTemplate(Tokenizer).Encode(messages);
+    }
+
+    public void CheckTokenIds(IReadOnlyCollection<int> ids, string field)
+    {
+        foreach (var id in ids)
+            if (id < 0 || id >= VocabSize)
+                throw new ArgumentException($"{field} holds token id {id}, outside the vocabulary [0, {VocabSize})", field);
+    }
+
+    /// <summary>
+    /// The engine's input. Without an explicit max_tokens a request gets SamplingParams' default, shortened to
+    /// what MaxModelLen leaves after the prompt (as vLLM does), so a long prompt is not refused for a limit it never set.
+    /// </summary>
+    public GenerationInput Input(int[] prompt, SamplingParams sampling, bool hasMaxTokens)
+    {
+        if (!hasMaxTokens && prompt.Length < MaxModelLen) sampling = sampling with { MaxTokens = Math.Min(sampling.MaxTokens, MaxModelLen - prompt.Length) };
+        return GenerationInputs.From(prompt, sampling);
+    }
+
+    public Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation) =>
+        Gateway.Generate(input, cancellation);
+
+    public IAsyncEnumerable<GenerationDelta> GenerateStream(GenerationInput input, CancellationToken cancellation) =>
+        Gateway.GenerateStream(input, cancellation);
+
+    IGatewayGrain Gateway => grains.GetGrain<IGatewayGrain>(GatewayGrain.KeyOf(catalog.Name));
+
+    void CheckChars(long chars, string field)
+    {
+        if (chars > options.MaxPromptChars)
+            throw new ArgumentException($"{field} has {chars} characters, more than MaxPromptChars ({options.MaxPromptChars})", field);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text;
+using System.Text.Json;
+using Rex.Model.Tokenization;
+
+namespace Rex.Gateway.OpenAi;
+
+/// <summary>One message of a chat request: a role and content, which is text or an array of {type: "text", text} parts.</summary>
+public sealed class ChatMessageBody : JsonBody
+{
+    public string? Role { get; init; }
+
+    public JsonElement? Content { get; init; }
+
+    /// <param name="field">The message's place in the body ("messages[2]").</param>
+    public ChatMessage ToMessage(string field)
+    {
+        RejectUnknown(field + ".");
+        return new ChatMessage(Role ?? "", Content switch
+        {
+            null => "",
+            { ValueKind: JsonValueKind.String } text => text.GetString()!,
+            { ValueKind: JsonValueKind.Array } parts => Text(parts, field + ".content"),
+            _ => throw new ArgumentException($"{field}.content must be a string or an array of text parts", field + ".content"),
+        });
+    }
+
+    /// <summary>Text parts joined by newlines, as vLLM joins them.</summary>
+    static string Text(JsonElement parts, string field)
+    {
+        var text = new StringBuilder();
+        var i = 0;
+        foreach (var part in parts.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+                throw new ArgumentException($"{field}[{i}] must be an object with a type", field);
+            if (type.GetString() != "text")
+                throw new ArgumentException($"{field}[{i}] has type '{type.GetString()}'; this server reads only text parts", field);
+            if (!part.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
+                throw new ArgumentException($"{field}[{i}].text must be a string", field);
+            if (i++ > 0) text.Append('\n');
+            text.Append(partText.GetString());
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using Rex.Gateway.Api;
+
+namespace Rex.Gateway.OpenAi;
+
+/// <summary>
+/// Runs one OpenAI API call: the API key first, then the endpoint; any failure becomes OpenAI's error JSON with its
+/// status, so one request's failure stays its own. A client that left gets nothing: the same token that told us
+/// (HttpContext.RequestAborted) already cancelled its generation.
+/// </summary>
+public sealed partial class OpenAiCall(ApiKeyCheck keys, ILogger<OpenAiCall> log)
+{
+    public async Task Run(HttpContext context, Func<HttpContext, Task> endpoint)
+    {
+        if (!keys.IsAuthorized(context.Request.Headers.Authorization.ToString()))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await Write(context, StatusCodes.Status401Unauthorized, OpenAiErrors.Unauthorized);
+            return;
+        }
+        try
+        {
+            await endpoint(context);
+        }
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client is gone; there is no one to answer.
+        }
+        catch (Exception error)
+        {
+            var (status, body) = OpenAiErrors.Of(error);
+            if (status >= StatusCodes.Status500InternalServerError) LogFailure(log, context.Request.Path, status, error);
+            // A stream that failed after its headers has already sent the error as an event.
+            if (!context.Response.HasStarted) await Write(context, status, body);
+        }
+    }
+
+    static Task Write(HttpContext context, int status, OpenAiError error)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ErrorResponse(error), OpenAiJson.Api.ErrorResponse, cancellationToken: context.RequestAborted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} failed with {Status}")]
+    static partial void LogFailure(ILogger logger, PathString path, int status, Exception error);
+}

@@ -1,0 +1,52 @@
+using Grpc.Core;
+using Orleans.Runtime;
+using Rex.Protos.Grains;
+
+namespace Rex.Gateway.OpenAi;
+
+/// <summary>What went wrong behind the API as an HTTP status and OpenAI's error body, as gRPC's ApiErrors does for statuses.</summary>
+public static class OpenAiErrors
+{
+    const string InvalidRequest = "invalid_request_error";
+    const string ServerError = "server_error";
+
+    public static (int Status, OpenAiError Error) Of(Exception error) => error switch
+    {
+        // vLLM and OpenAI answer an unknown model with 404 (gRPC says INVALID_ARGUMENT).
+        ArgumentException { ParamName: "model" } model => (StatusCodes.Status404NotFound, new(Text(model), InvalidRequest, "model", "model_not_found")),
+        ArgumentException argument => (StatusCodes.Status400BadRequest, new(Text(argument), InvalidRequest, argument.ParamName, null)),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } large =>
+            (large.StatusCode, new(large.Message, InvalidRequest, null, "request_too_large")),
+        BadHttpRequestException bad => (bad.StatusCode, new(bad.Message, InvalidRequest, null, null)),
+        QueueFullException full => (StatusCodes.Status429TooManyRequests, new(full.Message, "rate_limit_error", null, "queue_full")),
+        // The step's expert silos did not answer in time (a dispatch deadline or an Orleans call timeout).
+        TimeoutException or RpcException { StatusCode: StatusCode.DeadlineExceeded } =>
+            (StatusCodes.Status504GatewayTimeout, new(error.Message, ServerError, null, "timeout")),
+        OrleansException or RpcException { StatusCode: StatusCode.Unavailable } =>
+            (StatusCodes.Status503ServiceUnavailable, new(error.Message, ServerError, null, "unavailable")),
+        // The client is still there, so the server cancelled: it is shutting down.
+        OperationCanceledException => (StatusCodes.Status503ServiceUnavailable, new("the request was cancelled by the server", ServerError, null, "unavailable")),
+        _ => (StatusCodes.Status500InternalServerError, new($"{error.GetType().Name}: {error.Message}", ServerError, null, null)),
+    };
+
+    public static OpenAiError Unauthorized { get; } =
+        new("authorization: this server needs the header 'Authorization: Bearer <API key>'", InvalidRequest, null, "invalid_api_key");
+
+    /// <summary>
+    /// The same error reported against the field as this endpoint names it (the engine says prompt where chat says
+    /// messages), in the message too where the field leads it.
+    /// </summary>
+    public static ArgumentException Renamed(ArgumentException error, string field)
+    {
+        var text = Text(error);
+        if (error.ParamName is { } old && text.StartsWith(old + " ", StringComparison.Ordinal)) text = field + text[old.Length..];
+        return new ArgumentException(text, field, error);
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" .NET appends: param already says it.</summary>
+    static string Text(ArgumentException error)
+    {
+        var suffix = $" (Parameter '{error.ParamName}')";
+        return error.ParamName is not null && error.Message.EndsWith(suffix, StringComparison.Ordinal) ? error.Message[..^suffix.Length] : error.Message;
+    }
+}

@@ -1,0 +1,7 @@
+namespace Rex.Gateway.OpenAi;
+
+/// <summary>OpenAI's stream_options: with include_usage, a last chunk before [DONE] carries the usage.</summary>
+public sealed class StreamOptions : JsonBody
+{
+    public bool? IncludeUsage { get; init; }
+}

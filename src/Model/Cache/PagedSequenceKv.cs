@@ -1,0 +1,50 @@
+using static TorchSharp.torch;
+
+namespace Rex.Model.Cache;
+
+/// <summary>
+/// One sequence's slots in a <see cref="PagedKvPool"/> for one step. Reading gathers the sequence's keys and values
+/// into contiguous tensors: a copy per layer that a fused paged-attention kernel would avoid, but TorchSharp has
+/// none, and for the context lengths a CPU serves the gather costs less than the attention itself.
+/// </summary>
+public sealed class PagedSequenceKv : ISequenceKv, IDisposable
+{
+    readonly PagedKvPool pool;
+    readonly Tensor slots;    // [Length + numNewTokens] int64: every position's slot, old and new
+    readonly Tensor newSlots; // the last numNewTokens of them
+    readonly int numNewTokens;
+
+    internal PagedSequenceKv(PagedKvPool pool, IReadOnlyList<int> blockTable, int numComputedTokens, int numNewTokens)
+    {
+        var total = numComputedTokens + numNewTokens;
+        if (total > blockTable.Count * pool.BlockSize)
+            throw new InvalidOperationException(
+                $"{total} tokens need {(total + pool.BlockSize - 1) / pool.BlockSize} KV blocks; the block table has {blockTable.Count}");
+        this.pool = pool;
+        this.numNewTokens = numNewTokens;
+        Length = numComputedTokens;
+        var positions = new long[total];
+        for (var p = 0; p < total; p++) positions[p] = (long)blockTable[p / pool.BlockSize] * pool.BlockSize + p % pool.BlockSize;
+        slots = tensor(positions, ScalarType.Int64, pool.Device);
+        newSlots = slots.narrow(0, numComputedTokens, numNewTokens);
+    }
+
+    public int Length { get; private set; }
+
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    {
+        if (k.shape[0] != numNewTokens)
+            throw new InvalidOperationException($"this step stores {numNewTokens} rows per layer, not {k.shape[0]}");
+        pool.Write(layer, newSlots, k, v);
+        var (keys, values) = pool.Read(layer, slots);
+        return (keys.transpose(0, 1), values.transpose(0, 1));
+    }
+
+    public void Commit(int n) => Length += n;
+
+    public void Dispose()
+    {
+        newSlots.Dispose();
+        slots.Dispose();
+    }
+}

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using Rex.Client;
+using Rex.Protos.Api;
+using Rex.Tests;
+
+namespace Rex.Cli.Tests.Commands;
+
+/// <summary>`rex generate --server`, `rex chat` and `rex bench --server` against the built gateway (one for the class).</summary>
+public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixture<FixtureModelGateway>
+{
+    /// <summary>Keeps what had been written at every flush: a streamed output flushes once per piece of text.</summary>
+    sealed class FlushRecordingWriter : StringWriter
+    {
+        public List<string> Flushed { get; } = [];
+
+        public override void Flush() => Flushed.Add(ToString());
+    }
+
+    [Fact]
+    public void GenerateStreamsTheTextTheJsonResponseHolds()
+    {
+        string[] args = ["generate", "--server", gateway.Address, "--prompt", "The quick brown fox", "--max-tokens", "16", "--ignore-eos"];
+        var json = CliRunner.InProcess([.. args, "--json"]);
+        Assert.True(json.ExitCode == 0, json.Error);
+        var text = JsonDocument.Parse(json.Output).RootElement.GetProperty("text").GetString();
+
+        var output = new FlushRecordingWriter();
+        var exit = RexCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = new StringWriter() });
+        Assert.Equal(0, exit);
+        Assert.Equal(text + Environment.NewLine, output.ToString());
+        // Flushed with part of the text written: it reached the reader before the generation ended.
+        Assert.Contains(output.Flushed, flushed => flushed.Length > 0 && flushed.Length < text!.Length);
+    }
+
+    [Fact]
+    public async Task ChatAnswersEveryLineOfStdinWithinOneConversationUntilExit()
+    {
+        var outcome = await CliRunner.ChildProcessWithInput("Hello, Rex\n\nTell me more\n/exit\nNever sent\n",
+            "chat", "--server", gateway.Address, "--system", "You are terse.", "--max-tokens", "8");
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+
+        var sampling = new SamplingParameters { MaxTokens = 8 };
+        var conversation = new List<ChatMessage>
+        {
+            new() { Role = "system", Content = "You are terse." },
+            new() { Role = "user", Content = "Hello, Rex" },
+        };
+        var first = (await gateway.Client.ChatAsync(conversation, sampling)).Text;
+        conversation.Add(new ChatMessage { Role = "assistant", Content = first });
+        conversation.Add(new ChatMessage { Role = "user", Content = "Tell me more" });
+        var second = (await gateway.Client.ChatAsync(conversation, sampling)).Text;
+        // The child's output arrives line by line; any line break the model generated reads back as "\n".
+        Assert.Equal($"{first}\n{second}\n".ReplaceLineEndings("\n"), outcome.Output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void BenchJsonIsOneObjectWithThroughputAndLatencyPercentiles()
+    {
+        var outcome = CliRunner.InProcess("bench", "--server", gateway.Address, "--concurrency", "2", "--requests", "4",
+            "--input-len", "4", "--output-len", "4", "--json");
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        Assert.Single(outcome.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var report = JsonDocument.Parse(outcome.Output).RootElement;
+        Assert.Equal((2, 4), (report.GetProperty("concurrency").GetInt32(), report.GetProperty("requests").GetInt32()));
+        Assert.True(report.GetProperty("output_tokens_per_second").GetDouble() > 0);
+        Assert.True(report.GetProperty("requests_per_second").GetDouble() > 0);
+        foreach (var figure in new[] { "ttft_seconds", "tpot_seconds", "latency_seconds" })
+        {
+            var p = report.GetProperty(figure);
+            var (p50, p90, p99) = (p.GetProperty("p50").GetDouble(), p.GetProperty("p90").GetDouble(), p.GetProperty("p99").GetDouble());
+            Assert.True(0 < p50 && p50 <= p90 && p90 <= p99, $"{figure}: {p}");
+        }
+        Assert.True(report.GetProperty("latency_seconds").GetProperty("p50").GetDouble() > report.GetProperty("ttft_seconds").GetProperty("p50").GetDouble());
+        Assert.True(report.GetProperty("step_seconds").GetProperty("steps").GetInt64() > 0);
+        // The progress bar: redrawn in place on stderr, ending complete on a line of its own.
+        Assert.StartsWith("\r[", outcome.Error);
+        Assert.StartsWith($"[{new string('#', 30)}] 4/4 requests, ", outcome.Error.TrimEnd().Split('\r')[^1]);
+    }
+
+    [Fact]
+    public void ChatNeedsAServer()
+    {
+        var outcome = CliRunner.InProcess("chat");
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains("--server", outcome.Error + outcome.Output);
+    }
+}

@@ -1,0 +1,54 @@
+using Rex.Model.Sampling;
+using static TorchSharp.torch;
+
+namespace Rex.Model.Tests.Sampling;
+
+public sealed class PenaltiesAndLogprobsTests
+{
+    [Fact]
+    public void PenaltiesSubtractPerOccurrenceAndOncePerPresentToken()
+    {
+        using var scope = NewDisposeScope();
+        var logits = zeros(5);
+        var penalised = Penalties.Apply(logits, new SamplingParams { PresencePenalty = 0.5, FrequencyPenalty = 0.25 }, [1, 3, 3, 3]);
+        Assert.Equal([0f, -0.75f, 0f, -1.25f, 0f], penalised.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void NoPenaltiesOrNoOutputLeaveTheLogitsAlone()
+    {
+        using var scope = NewDisposeScope();
+        var logits = arange(5, ScalarType.Float32);
+        Assert.Same(logits, Penalties.Apply(logits, new SamplingParams(), [1, 2]));
+        Assert.Same(logits, Penalties.Apply(logits, new SamplingParams { PresencePenalty = 1 }, []));
+    }
+
+    [Fact]
+    public void LogprobsAreTheModelsLogSoftmaxWithTheMostLikelyFirst()
+    {
+        using var scope = NewDisposeScope();
+        var probabilities = new[] { 0.1, 0.6, 0.3 };
+        var logits = tensor(probabilities.Select(p => (float)Math.Log(p) + 2f).ToArray()); // a shift changes no probability
+        var logprob = Logprobs.Of(logits, chosen: 2, top: 2);
+        Assert.Equal(2, logprob.TokenId);
+        Assert.Equal(Math.Log(0.3), logprob.Logprob, 5);
+        Assert.Equal([1, 2], logprob.Top.Select(t => t.TokenId));
+        Assert.Equal(Math.Log(0.6), logprob.Top[0].Logprob, 5);
+        Assert.Empty(Logprobs.Of(logits, 0, 0).Top);
+    }
+
+    [Theory]
+    [InlineData("presence_penalty")]
+    [InlineData("frequency_penalty")]
+    [InlineData("logprobs")]
+    public void OutOfRangeValuesAreRejectedByName(string field)
+    {
+        var p = field switch
+        {
+            "presence_penalty" => new SamplingParams { PresencePenalty = 2.5 },
+            "frequency_penalty" => new SamplingParams { FrequencyPenalty = double.NaN },
+            _ => new SamplingParams { Logprobs = SamplingParams.MaxLogprobs + 1 },
+        };
+        Assert.Equal(field, Assert.Throws<ArgumentException>(() => p.Validate(100)).ParamName);
+    }
+}
