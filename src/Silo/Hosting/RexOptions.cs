@@ -27,7 +27,7 @@ public sealed class RexOptions
     /// <summary>Bytes this silo offers for expert weights; 0 means the memory available to the process.</summary>
     public long ExpertMemoryBytes { get; set; }
 
-    /// <summary>Intra-op threads per tensor operation; 0 is libtorch's default (one per core). Lower it when processes share cores.</summary>
+    /// <summary>Intra-op threads per tensor operation; 0 divides the cores among this process's compute threads (gateway engine, CPU device executors). Lower it when processes share cores.</summary>
     public int TorchThreads { get; set; }
 
     /// <summary>Host the expert data plane listens on and advertises.</summary>

@@ -28,7 +28,8 @@ public static class RexSiloBuilderExtensions
         var isExpert = roles.Contains(SiloRoles.Expert);
         var devices = DeviceSpec.ParseList(options.Devices);
         var dtype = ComputePlacement.ParseDType(options.DType);
-        TorchThreads.Configure(options.TorchThreads);
+        var computeThreads = (roles.Contains(SiloRoles.Gateway) ? 1 : 0) + (isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0);
+        TorchThreads.Configure(options.TorchThreads, computeThreads);
 
         var metadata = new Dictionary<string, string> { [SiloRoles.RolesKey] = string.Join(',', roles) };
         if (isExpert)
