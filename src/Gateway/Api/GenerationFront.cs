@@ -60,10 +60,11 @@ public sealed class GenerationFront(IGrainFactory grains, ModelCatalog catalog, 
     /// The engine's input. Without an explicit max_tokens a request gets SamplingParams' default, shortened to
     /// what MaxModelLen leaves after the prompt (as vLLM does), so a long prompt is not refused for a limit it never set.
     /// </summary>
-    public GenerationInput Input(int[] prompt, SamplingParams sampling, bool hasMaxTokens)
+    /// <param name="operation">What the caller asked for, as traces and metrics name it: <see cref="GenAiOperations"/>.</param>
+    public GenerationInput Input(int[] prompt, SamplingParams sampling, bool hasMaxTokens, string operation)
     {
         if (!hasMaxTokens && prompt.Length < MaxModelLen) sampling = sampling with { MaxTokens = Math.Min(sampling.MaxTokens, MaxModelLen - prompt.Length) };
-        return GenerationInputs.From(prompt, sampling);
+        return GenerationInputs.From(prompt, sampling, operation);
     }
 
     public Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation) =>

@@ -1,8 +1,9 @@
 using Grpc.Core;
-using SamplingParams = Rex.Model.Sampling.SamplingParams;
+using Rex.Gateway.Telemetry;
 using Rex.Protos.Api;
 using Rex.Protos.Grains;
 using ModelChatMessage = Rex.Model.Tokenization.ChatMessage;
+using SamplingParams = Rex.Model.Sampling.SamplingParams;
 
 namespace Rex.Gateway.Api;
 
@@ -52,7 +53,7 @@ public sealed class RexApiService(GenerationFront front) : Protos.Api.Rex.RexBas
             _ => throw new ArgumentException("prompt: give text or token_ids", "prompt"),
         };
         var sampling = request.Sampling ?? new SamplingParameters();
-        return (prompt, front.Input(prompt, Sampling(sampling), sampling.HasMaxTokens));
+        return (prompt, front.Input(prompt, Sampling(sampling), sampling.HasMaxTokens, GenAiOperations.TextCompletion));
     }
 
     (int[] Prompt, GenerationInput Input) Prepare(ChatRequest request)
@@ -60,7 +61,7 @@ public sealed class RexApiService(GenerationFront front) : Protos.Api.Rex.RexBas
         front.CheckModel(request.Model);
         var prompt = front.EncodeChat([.. request.Messages.Select(m => new ModelChatMessage(m.Role, m.Content))], "messages");
         var sampling = request.Sampling ?? new SamplingParameters();
-        return (prompt, front.Input(prompt, Sampling(sampling), sampling.HasMaxTokens));
+        return (prompt, front.Input(prompt, Sampling(sampling), sampling.HasMaxTokens, GenAiOperations.Chat));
     }
 
     Task<GenerateResponse> Unary(Func<(int[] Prompt, GenerationInput Input)> prepare, ServerCallContext context) =>

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Rex.Gateway.Engine;
+using Rex.Gateway.Telemetry;
 using Rex.Model.Layers;
 using Rex.Model.Tensors;
+using Rex.Silo.Telemetry;
 using static TorchSharp.torch;
 
 namespace Rex.Gateway.Dispatch;
@@ -14,10 +16,11 @@ namespace Rex.Gateway.Dispatch;
 /// </summary>
 public sealed class ExpertDispatcher(
     ExpertDirectory directory, SiloChannelPool channels, DispatchPlanner planner, DispatchCounters counters, StepProfiler profiler,
-    string model, int numExperts, ScalarType dtype, TimeSpan timeout)
+    GatewayMetrics metrics, string model, int numExperts, ScalarType dtype, TimeSpan timeout)
 {
     // normed: [rows, d_model] on the gateway device; routing: [rows, top_k] experts and weights.
-    public InFlightDispatch Start(ulong step, int layer, int microBatch, Tensor normed, RoutingDecision routing)
+    // trace: the step's span when this step is traced (default otherwise): the layer's dispatch span goes under it.
+    public InFlightDispatch Start(ulong step, int layer, int microBatch, Tensor normed, RoutingDecision routing, ActivityContext trace)
     {
         var clock = Stopwatch.StartNew();
         var rows = (int)normed.shape[0];
@@ -27,13 +30,29 @@ public sealed class ExpertDispatcher(
         var plan = planner.Plan(rows, topK, expertsCpu.data<long>().ToArray(), weightsCpu.data<float>().ToArray(), numExperts,
             expert => directory.Replicas(layer, expert));
         counters.Count(plan);
+        if (metrics.IsRoutingMeasured) CountRoutedRows(layer, plan);
+        var span = trace == default ? null
+            : RexTracing.StartDetached(RexTracing.Gateway, $"rex.dispatch layer {layer}", ActivityKind.Client, trace);
+        span?.SetTag("rex.layer", layer);
+        span?.SetTag("rex.micro_batch", microBatch);
+        span?.SetTag("rex.rows", rows);
+        span?.SetTag("rex.silos", plan.Rounds.SelectMany(r => r).Select(m => m.DataPlane).Distinct().ToArray());
         var batch = new LayerBatch(model, step, layer, microBatch, (int)normed.shape[1], dtype, TensorBytes.ToBytes(normed, dtype));
-        var dispatch = new InFlightDispatch(this, batch, plan, normed.device, rows);
+        var dispatch = new InFlightDispatch(this, batch, plan, normed.device, rows, span);
         profiler.Add(StepProfiler.Phase.Dispatch, clock.ElapsedTicks);
         return dispatch;
     }
 
+    void CountRoutedRows(int layer, DispatchPlan plan)
+    {
+        foreach (var round in plan.Rounds)
+            foreach (var message in round)
+                foreach (var slice in message.Slices)
+                    metrics.RowsRouted(layer, slice.Route.Key.Expert, slice.LocalRows.Count);
+    }
+
     internal SiloChannelPool Channels => channels;
+    internal GatewayMetrics Metrics => metrics;
     internal DispatchCounters Counters => counters;
     internal StepProfiler Profiler => profiler;
     internal ExpertDirectory Directory => directory;

@@ -5,6 +5,7 @@ using Rex.Gateway.Engine;
 using Rex.Model.Tensors;
 using Rex.Protos.DataPlane;
 using Rex.Silo.DataPlane;
+using Rex.Silo.Telemetry;
 using static TorchSharp.torch;
 
 namespace Rex.Gateway.Dispatch;
@@ -26,9 +27,11 @@ public sealed class InFlightDispatch
     readonly int rows;
     readonly CancellationTokenSource deadline;
     readonly Task<(SiloMessagePlan Message, ExpertPartial Reply)[]>? firstRound;
+    readonly Activity? span;
 
-    internal InFlightDispatch(ExpertDispatcher dispatcher, LayerBatch batch, DispatchPlan plan, Device device, int rows)
+    internal InFlightDispatch(ExpertDispatcher dispatcher, LayerBatch batch, DispatchPlan plan, Device device, int rows, Activity? span)
     {
+        this.span = span;
         this.dispatcher = dispatcher;
         this.batch = batch;
         this.plan = plan;
@@ -42,6 +45,7 @@ public sealed class InFlightDispatch
     public Tensor Complete()
     {
         using var _ = deadline;
+        using var __ = span;
         var output = zeros([rows, batch.HiddenSize], batch.DType, device);
         for (var round = 0; round < plan.Rounds.Count; round++)
         {
@@ -83,7 +87,10 @@ public sealed class InFlightDispatch
         try
         {
             dispatcher.Counters.CountMessage(message.Rows.Count);
-            var reply = await dispatcher.Channels.For(message.DataPlane).Send(Build(message), deadline.Token);
+            var request = Build(message);
+            var sent = Stopwatch.GetTimestamp();
+            var reply = await dispatcher.Channels.For(message.DataPlane).Send(request, deadline.Token);
+            dispatcher.Metrics.Dispatched(message.DataPlane, request.Hidden.Length, reply.Partial.Length, Stopwatch.GetElapsedTime(sent));
             if (reply.StatusCode == (int)StatusCode.OK && reply.NumRows == message.Rows.Count) return [(message, reply)];
             failure = reply.StatusCode == (int)StatusCode.OK
                 ? new Status(StatusCode.Internal, $"{message.DataPlane} answered {reply.NumRows} rows for {message.Rows.Count}")
@@ -142,6 +149,7 @@ public sealed class InFlightDispatch
             Dtype = WireDType.FromScalarType(batch.DType),
             // The array is built for this message alone and never written again: no second copy.
             Hidden = UnsafeByteOperations.UnsafeWrap(hidden),
+            Traceparent = RexTracing.TraceParent(span),
         };
         foreach (var slice in message.Slices)
         {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Rex.Gateway.Telemetry;
 using Rex.Model.Engine;
 
 namespace Rex.Gateway.Engine;
@@ -7,17 +8,22 @@ namespace Rex.Gateway.Engine;
 /// A request inside the gateway engine: its sequence, the KV blocks it holds and how many of its tokens they
 /// already store, and who awaits it (the whole result, or a stream of deltas).
 /// </summary>
-public sealed class EngineRequest(Sequence sequence, CancellationToken cancellation, bool isStreaming, AdmissionQueue? admission = null)
+public sealed class EngineRequest(Sequence sequence, CancellationToken cancellation, bool isStreaming, AdmissionQueue? admission = null,
+    RequestTelemetry? telemetry = null)
 {
     readonly TaskCompletionSource<GenerationResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly Channel<SequenceDelta> deltas = Channel.CreateUnbounded<SequenceDelta>(new UnboundedChannelOptions { SingleWriter = true });
     int isQueued = 1;
+    int hasEnded;
 
     public Sequence Sequence { get; } = sequence;
 
     public CancellationToken Cancellation { get; } = cancellation;
 
     public bool IsStreaming { get; } = isStreaming;
+
+    /// <summary>The request's span and timings; null in tests of the scheduler alone.</summary>
+    public RequestTelemetry? Telemetry { get; } = telemetry;
 
     /// <summary>The KV blocks this sequence holds, in position order (the block manager's bookkeeping).</summary>
     public List<int> BlockTable { get; } = [];
@@ -40,7 +46,9 @@ public sealed class EngineRequest(Sequence sequence, CancellationToken cancellat
     /// <summary>Leaves the admission queue, once: when first admitted, or when it ends before that.</summary>
     public void LeaveQueue()
     {
-        if (Interlocked.Exchange(ref isQueued, 0) == 1) admission?.Leave();
+        if (Interlocked.Exchange(ref isQueued, 0) != 1) return;
+        admission?.Leave();
+        Telemetry?.LeftQueue();
     }
 
     /// <summary>Hands the tokens sampled since the last delta to a streaming caller.</summary>
@@ -54,6 +62,7 @@ public sealed class EngineRequest(Sequence sequence, CancellationToken cancellat
     public void Complete()
     {
         LeaveQueue();
+        if (Interlocked.Exchange(ref hasEnded, 1) == 0) Telemetry?.Finished(Sequence, null);
         Deliver();
         deltas.Writer.TryComplete();
         completion.TrySetResult(Sequence.Result());
@@ -62,6 +71,7 @@ public sealed class EngineRequest(Sequence sequence, CancellationToken cancellat
     public void Fail(Exception error)
     {
         LeaveQueue();
+        if (Interlocked.Exchange(ref hasEnded, 1) == 0) Telemetry?.Finished(Sequence, error.GetType().Name);
         deltas.Writer.TryComplete(error);
         completion.TrySetException(error);
     }
@@ -69,6 +79,7 @@ public sealed class EngineRequest(Sequence sequence, CancellationToken cancellat
     public void Cancel()
     {
         LeaveQueue();
+        if (Interlocked.Exchange(ref hasEnded, 1) == 0) Telemetry?.Finished(Sequence, "cancelled");
         deltas.Writer.TryComplete(new OperationCanceledException(Cancellation));
         completion.TrySetCanceled(Cancellation);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Rex.Gateway.Cache;
 using Rex.Gateway.Dispatch;
 using Rex.Gateway.Hosting;
+using Rex.Gateway.Telemetry;
 using Rex.Model;
 using Rex.Model.Cache;
 using Rex.Model.Checkpoint;
@@ -13,6 +14,7 @@ using Rex.Model.Layers;
 using Rex.Model.Tensors;
 using Rex.Protos.Grains;
 using Rex.Silo.Devices;
+using Rex.Silo.Telemetry;
 using static TorchSharp.torch;
 
 namespace Rex.Gateway.Engine;
@@ -32,6 +34,7 @@ public sealed partial class GatewayEngine : IDisposable
     readonly ExpertDirectory directory;
     readonly ExpertDispatcher dispatcher;
     readonly StepProfiler profiler;
+    readonly GatewayMetrics metrics;
     readonly ILogger logger;
     readonly AdmissionQueue admission;
     readonly BlockingCollection<EngineRequest> incoming = new();
@@ -41,8 +44,9 @@ public sealed partial class GatewayEngine : IDisposable
     volatile SchedulerSnapshot status = new(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public GatewayEngine(ModelDirectory model, ComputePlacement placement, GatewayOptions options, ExpertDirectory directory,
-        ExpertDispatcher dispatcher, StepProfiler profiler, ILogger logger)
+        ExpertDispatcher dispatcher, StepProfiler profiler, GatewayMetrics metrics, ILogger logger)
     {
+        this.metrics = metrics;
         this.model = model;
         this.placement = placement;
         this.options = options;
@@ -71,7 +75,9 @@ public sealed partial class GatewayEngine : IDisposable
     /// Validates and enqueues a request. Its <see cref="EngineRequest.Result"/> completes when it finishes (or fails,
     /// or is cancelled); a streaming request also delivers its tokens as they come.
     /// </summary>
-    public EngineRequest Submit(GenerationRequest request, CancellationToken cancellation, bool stream)
+    /// <param name="operation">What the caller asked for (<see cref="GenAiOperations"/>), as the request's span and metrics name it.</param>
+    /// <param name="trace">The caller's span (the API call), parent of the request's span; default: none.</param>
+    public EngineRequest Submit(GenerationRequest request, CancellationToken cancellation, bool stream, string operation, ActivityContext trace)
     {
         RequestValidator.Validate(request, model.Config, MaxModelLen, "prompt");
         RequestValidator.ValidateTotalLength(request, MaxModelLen, "prompt");
@@ -83,7 +89,8 @@ public sealed partial class GatewayEngine : IDisposable
         if (!admission.TryEnter())
             throw new QueueFullException($"the gateway's queue is full: MaxQueuedRequests ({options.MaxQueuedRequests}) requests are waiting");
         var sequence = new Sequence(request.PromptIds, request.Sampling, model.Generation.EosTokenIds, model.Tokenizer, MaxModelLen);
-        var engineRequest = new EngineRequest(sequence, cancellation, stream, admission);
+        var telemetry = new RequestTelemetry(metrics, metrics.Model, operation, request.PromptIds.Count, request.Sampling, trace);
+        var engineRequest = new EngineRequest(sequence, cancellation, stream, admission, telemetry);
         try
         {
             incoming.Add(engineRequest, stopping.Token);
@@ -147,12 +154,14 @@ public sealed partial class GatewayEngine : IDisposable
     // One step and its aftermath: a failed step fails its requests, never the engine.
     void Run(DbrxBackbone backbone, PagedKvPool pool, Scheduler scheduler, ScheduledStep step, ulong stepNumber)
     {
+        using var span = StepSpan(step, stepNumber);
         try
         {
-            RunStep(backbone, pool, step, stepNumber);
+            RunStep(backbone, pool, step, stepNumber, span?.Context ?? default);
         }
         catch (Exception e)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             LogStepFailed(stepNumber, e.Message);
             foreach (var work in step.Work)
             {
@@ -164,6 +173,7 @@ public sealed partial class GatewayEngine : IDisposable
         scheduler.Advance(step);
         foreach (var work in step.Work)
         {
+            work.Request.Telemetry?.Progress(work.Request.Sequence);
             if (work.Request.Sequence.IsFinished)
             {
                 work.Request.Complete();
@@ -176,7 +186,27 @@ public sealed partial class GatewayEngine : IDisposable
         }
     }
 
-    void RunStep(DbrxBackbone backbone, PagedKvPool pool, ScheduledStep step, ulong stepNumber)
+    /// <summary>
+    /// A span for steps that prefill and for every `TraceStepInterval`-th decode step, under the span of the
+    /// oldest request in the step (linked to the others': a batched step serves many requests, a span has one parent).
+    /// </summary>
+    Activity? StepSpan(ScheduledStep step, ulong stepNumber)
+    {
+        if (!RexTracing.Gateway.HasListeners()) return null;
+        var spans = step.Work.Select(w => w.Request.Telemetry?.Span).OfType<Activity>().ToArray();
+        if (spans.Length == 0) return null;
+        var numPrefillTokens = step.Work.Where(w => w.IsPrefill).Sum(w => w.NumNewTokens);
+        if (numPrefillTokens == 0 && (options.TraceStepInterval == 0 || stepNumber % (ulong)options.TraceStepInterval != 0)) return null;
+        var span = RexTracing.StartDetached(RexTracing.Gateway, numPrefillTokens > 0 ? "rex.step prefill" : "rex.step decode",
+            ActivityKind.Internal, spans[0].Context, spans.Skip(1).Select(s => new ActivityLink(s.Context)));
+        span?.SetTag("rex.step", (long)stepNumber);
+        span?.SetTag("rex.step.num_sequences", step.Work.Count);
+        span?.SetTag("rex.step.num_tokens", step.Work.Sum(w => w.NumNewTokens));
+        span?.SetTag("rex.step.num_prefill_tokens", numPrefillTokens);
+        return span;
+    }
+
+    void RunStep(DbrxBackbone backbone, PagedKvPool pool, ScheduledStep step, ulong stepNumber, ActivityContext trace)
     {
         var total = Stopwatch.StartNew();
         var microBatches = MicroBatches.Split(step.Work, w => w.NumNewTokens, options.NumMicroBatches);
@@ -203,7 +233,7 @@ public sealed partial class GatewayEngine : IDisposable
                     var attended = backbone.Blocks[layer].Forward(hidden[mb]!, batches[mb]);
                     profiler.Add(StepProfiler.Phase.Attention, attentionClock.ElapsedTicks);
                     Replace(ref residual[mb], attended.Residual.MoveToOuterDisposeScope());
-                    pending[mb] = dispatcher.Start(stepNumber, layer, mb, attended.Normed, attended.Routing);
+                    pending[mb] = dispatcher.Start(stepNumber, layer, mb, attended.Normed, attended.Routing, trace);
                 }
             }
             var lastRows = new List<Tensor>();

@@ -7,6 +7,9 @@ public sealed record ScheduledWork(EngineRequest Request, int NumNewTokens)
 {
     /// <summary>The step reaches the sequence's last token, so its logits pick the next one (a mid-prompt chunk does not).</summary>
     public bool IsSampled => Request.NumComputedTokens + NumNewTokens == Request.Sequence.NumTokens;
+
+    /// <summary>Prompt tokens (or a preempted sequence's recomputation), not the one token of a decode step.</summary>
+    public bool IsPrefill => Request.Sequence.OutputIds.Count == 0 || Request.NumComputedTokens + 1 < Request.Sequence.NumTokens;
 }
 
 /// <summary>One step's work, and the requests whose callers gave up, now out of the schedule with their blocks freed.</summary>

@@ -7,10 +7,12 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rex.Gateway.Dispatch;
 using Rex.Gateway.Engine;
 using Rex.Gateway.Hosting;
+using Rex.Gateway.Telemetry;
 using Rex.Model.Engine;
 using Rex.Protos.Grains;
 using Rex.Silo.Devices;
 using Rex.Silo.Experts;
+using Rex.Silo.Telemetry;
 
 namespace Rex.Gateway.Grains;
 
@@ -31,6 +33,7 @@ public sealed class GatewayGrain(
     readonly SiloChannelPool channels = new();
     ExpertDirectory? directory;
     GatewayEngine? engine;
+    GatewayMetrics? metrics;
 
     public static string KeyOf(string model, int replica = 0) => $"{model}/{replica}";
 
@@ -43,10 +46,12 @@ public sealed class GatewayGrain(
         {
             directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config, options.Replicas, options,
                 loggers.CreateLogger<ExpertDirectory>());
+            // Observed when scraped: before the engine exists (or after it stops) there is nothing in it.
+            metrics = new GatewayMetrics(catalog.Name, () => engine?.Status ?? new SchedulerSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0), counters.Snapshot);
             var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, options.CapacityPolicy);
-            var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, catalog.Name, model.Config.NumExperts,
+            var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, metrics, catalog.Name, model.Config.NumExperts,
                 catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds));
-            engine = new GatewayEngine(model, placement, options, directory, dispatcher, profiler, loggers.CreateLogger<GatewayEngine>());
+            engine = new GatewayEngine(model, placement, options, directory, dispatcher, profiler, metrics, loggers.CreateLogger<GatewayEngine>());
             await engine.Loaded;
         }
         catch (Exception e)
@@ -62,13 +67,14 @@ public sealed class GatewayGrain(
     async Task Stop()
     {
         engine?.Dispose();
+        metrics?.Dispose();
         if (directory is not null) await directory.DisposeAsync();
         await channels.DisposeAsync();
     }
 
     public async Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation)
     {
-        var request = engine!.Submit(GenerationInputs.Request(input), cancellation, stream: false);
+        var request = engine!.Submit(GenerationInputs.Request(input), cancellation, stream: false, input.Operation, RexTracing.ParseTraceParent(input.TraceParent));
         var result = await request.Result;
         return new GenerationOutcome([.. result.TokenIds], result.Text, result.FinishReason.ToWireName(),
             GenerationInputs.Wire(result.Logprobs), request.NumCachedPromptTokens);
@@ -78,7 +84,7 @@ public sealed class GatewayGrain(
     {
         // The engine watches this token: when the caller stops reading, the request leaves the schedule and frees its blocks.
         using var abandoned = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var request = engine!.Submit(GenerationInputs.Request(input), abandoned.Token, stream: true);
+        var request = engine!.Submit(GenerationInputs.Request(input), abandoned.Token, stream: true, input.Operation, RexTracing.ParseTraceParent(input.TraceParent));
         try
         {
             await foreach (var delta in request.Deltas.ReadAllAsync(CancellationToken.None))

@@ -1,15 +1,17 @@
+using System.Diagnostics;
 using Rex.Model.Engine;
 using Rex.Model.Sampling;
 using Rex.Protos.Grains;
+using Rex.Silo.Telemetry;
 
 namespace Rex.Gateway.Grains;
 
 /// <summary>Requests and their results to and from their Orleans wire forms, field for field.</summary>
 public static class GenerationInputs
 {
-    public static GenerationInput From(int[] promptIds, SamplingParams s) =>
+    public static GenerationInput From(int[] promptIds, SamplingParams s, string operation) =>
         new(promptIds, s.Temperature, s.TopP, s.TopK, s.Seed, s.MaxTokens, [.. s.Stop], s.StopTokenIds?.ToArray(), s.IgnoreEos,
-            s.PresencePenalty, s.FrequencyPenalty, s.Logprobs);
+            s.PresencePenalty, s.FrequencyPenalty, s.Logprobs, operation, RexTracing.TraceParent(Activity.Current));
 
     public static GenerationRequest Request(GenerationInput input) => new(input.PromptIds, new SamplingParams
     {

@@ -64,6 +64,9 @@ public sealed class GatewayOptions
     /// <summary>Characters in a prompt's text or a conversation's messages, checked before tokenizing.</summary>
     public int MaxPromptChars { get; set; } = 1 << 20;
 
+    /// <summary>With tracing on: every step that prefills gets a span, and every this-many-th decode step; 0 traces no decode step.</summary>
+    public int TraceStepInterval { get; set; } = 16;
+
     /// <summary>Expert silos the gateway waits for before placing experts, so they spread over all of them.</summary>
     public int MinExpertSilos { get; set; } = 1;
 
@@ -89,6 +92,7 @@ public sealed class GatewayOptions
         Require(GpuMemoryUtilization is > 0 and <= 1, nameof(GpuMemoryUtilization), GpuMemoryUtilization, "must be in (0, 1]");
         Require(MaxQueuedRequests >= 0, nameof(MaxQueuedRequests), MaxQueuedRequests, "must not be negative");
         Require(MaxPromptChars >= 1, nameof(MaxPromptChars), MaxPromptChars, "must be at least 1");
+        Require(TraceStepInterval >= 0, nameof(TraceStepInterval), TraceStepInterval, "must be 0 (no decode steps) or positive");
         Require(MinExpertSilos >= 0, nameof(MinExpertSilos), MinExpertSilos, "must not be negative");
         Require(ExpertDirectoryRefreshSeconds > 0, nameof(ExpertDirectoryRefreshSeconds), ExpertDirectoryRefreshSeconds, "must be positive");
         Require(DispatchTimeoutSeconds > 0, nameof(DispatchTimeoutSeconds), DispatchTimeoutSeconds, "must be positive");

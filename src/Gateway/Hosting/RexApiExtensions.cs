@@ -34,6 +34,8 @@ public static class RexApiExtensions
         app.MapGrpcService<ClusterService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        // Prometheus scrapes over HTTP/1.1: in effect the HTTP port's (the gRPC port speaks HTTP/2 only).
+        app.MapPrometheusScrapingEndpoint();
         return app.MapOpenAiApi();
     }
 }

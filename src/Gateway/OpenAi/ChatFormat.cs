@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using Rex.Gateway.Telemetry;
 using Rex.Protos.Grains;
 
 namespace Rex.Gateway.OpenAi;
@@ -9,6 +10,8 @@ public sealed class ChatFormat(string model, long created, LogprobTokens? logpro
 {
     const string Assistant = "assistant";
     readonly string id = $"chatcmpl-{Guid.NewGuid():N}";
+
+    public string OperationName => GenAiOperations.Chat;
 
     public JsonTypeInfo<ChatCompletion> WholeJson => OpenAiJson.Api.ChatCompletion;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using Rex.Gateway.Telemetry;
 using Rex.Protos.Grains;
 
 namespace Rex.Gateway.OpenAi;
@@ -9,6 +10,8 @@ public sealed class CompletionFormat(string model, long created, LogprobTokens? 
 {
     readonly string id = $"cmpl-{Guid.NewGuid():N}";
     int textOffset;
+
+    public string OperationName => GenAiOperations.TextCompletion;
 
     public JsonTypeInfo<Completion> WholeJson => OpenAiJson.Api.Completion;
 

@@ -10,7 +10,7 @@ public static class GenerationAnswer
     public static async Task Send<TWhole, TChunk>(HttpContext context, GenerationFront front, SamplingRequest request, int[] prompt, int? logprobs,
         IAnswerFormat<TWhole, TChunk> format) where TChunk : class
     {
-        var input = front.Input(prompt, request.Sampling(logprobs), request.HasMaxTokens);
+        var input = front.Input(prompt, request.Sampling(logprobs), request.HasMaxTokens, format.OperationName);
         if (request.IsStream)
             await Stream(context, front.GenerateStream(input, context.RequestAborted), format, prompt.Length, request.IncludeUsage);
         else

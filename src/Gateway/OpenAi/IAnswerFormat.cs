@@ -6,6 +6,9 @@ namespace Rex.Gateway.OpenAi;
 /// <summary>How one endpoint's answer looks: whole, or as a stream of chunks and what chunk, if any, each delta becomes.</summary>
 public interface IAnswerFormat<TWhole, TChunk> where TChunk : class
 {
+    /// <summary>The GenAI operation the endpoint performs (gen_ai.operation.name): "chat" or "text_completion".</summary>
+    string OperationName { get; }
+
     JsonTypeInfo<TWhole> WholeJson { get; }
 
     JsonTypeInfo<TChunk> ChunkJson { get; }

@@ -37,7 +37,9 @@ public sealed record GenerationInput(
     [property: Id(8)] bool IgnoreEos,
     [property: Id(9)] double PresencePenalty,
     [property: Id(10)] double FrequencyPenalty,
-    [property: Id(11)] int? Logprobs);
+    [property: Id(11)] int? Logprobs,
+    [property: Id(12)] string Operation,
+    [property: Id(13)] string TraceParent);
 
 [GenerateSerializer, Immutable, Alias("rex.GenerationOutcome")]
 public sealed record GenerationOutcome(

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Rex.Silo.Experts;
 using Rex.Silo.Hosting;
 
@@ -14,7 +15,9 @@ namespace Rex.Silo.DataPlane;
 /// process serves, so every expert silo has exactly one data-plane address. Publishes the bound address to the
 /// registry, which expert grains report to gateways.
 /// </summary>
-public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRunner runner, ExpertRegistry registry) : IHostedService, IAsyncDisposable
+/// <param name="meterProvider">The host's meters, served on MetricsPort (the host's provider, not this server's own services).</param>
+public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRunner runner, ExpertRegistry registry, MeterProvider? meterProvider = null)
+    : IHostedService, IAsyncDisposable
 {
     /// <summary>The largest data-plane message either end accepts. gRPC's default is 4 MiB; a prefill batch of a real-width model is larger.</summary>
     public const int MaxMessageBytes = 256 * 1024 * 1024;
@@ -30,6 +33,8 @@ public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRun
         {
             kestrel.Listen(IPAddress.Parse(options.Value.DataPlaneHost), options.Value.DataPlanePort, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+            if (options.Value.MetricsPort > 0)
+                kestrel.Listen(IPAddress.Parse(options.Value.MetricsHost), options.Value.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddGrpc(grpc =>
         {
@@ -40,6 +45,12 @@ public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRun
         builder.Services.AddSingleton(new DataPlaneShutdown(stopping.Token));
         app = builder.Build();
         app.MapGrpcService<ExpertDataPlaneService>();
+        if (options.Value.MetricsPort > 0)
+        {
+            var port = options.Value.MetricsPort;
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider ?? throw new InvalidOperationException("MetricsPort is set but the host has no meter provider"),
+                context => context.Connection.LocalPort == port && context.Request.Path == "/metrics", null, null, null);
+        }
         await app.StartAsync(cancellationToken);
         registry.SetDataPlaneAddress(app.Urls.First());
     }

@@ -7,6 +7,7 @@ using Rex.Protos.DataPlane;
 using Rex.Protos.Grains;
 using Rex.Silo.Devices;
 using Rex.Silo.Experts;
+using Rex.Silo.Telemetry;
 using static TorchSharp.torch;
 
 namespace Rex.Silo.DataPlane;
@@ -18,12 +19,19 @@ namespace Rex.Silo.DataPlane;
 /// </summary>
 public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog catalog)
 {
+    // The silo as metrics and spans name it: its data-plane address, known before any batch can arrive.
+    string SiloName => registry.DataPlaneAddress.IsCompleted ? registry.DataPlaneAddress.Result : "";
+
     public async Task<ExpertPartial> Run(ExpertBatch batch)
     {
         var clock = Stopwatch.StartNew();
+        // A child of the gateway's dispatch span for this layer, when the gateway traces this step.
+        using var span = batch.Traceparent.Length == 0 ? null
+            : RexTracing.StartDetached(RexTracing.Silo, $"rex.experts layer {batch.Layer}", ActivityKind.Server, RexTracing.ParseTraceParent(batch.Traceparent));
         try
         {
-            var work = Plan(batch);
+            var work = Plan(batch).ToArray();
+            if (span is not null) Describe(span, batch, work);
             // Devices work in parallel; their partials add up on the host.
             var partials = await Task.WhenAll(work.Select(group => group.Key.Run(() => Compute(batch, group.ToArray()))));
             var sum = partials[0];
@@ -36,14 +44,17 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
         }
         catch (ArgumentException e)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             return Reply(batch, StatusCode.InvalidArgument, e.Message);
         }
         catch (KeyNotFoundException e)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             return Reply(batch, StatusCode.NotFound, e.Message);
         }
         catch (Exception e)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             return Reply(batch, StatusCode.Internal, $"{e.GetType().Name}: {e.Message}");
         }
     }
@@ -92,8 +103,21 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
             var weights = tensor(slice.Weights.ToArray(), ScalarType.Float32, device).to(catalog.DType).unsqueeze(1);
             output.index_add_(0, rows, expert.Glu.Forward(hidden.index_select(0, rows)) * weights, 1);
             expert.CountRows(slice.Rows.Count);
+            SiloMetrics.CountRows(SiloName, batch.Layer, slice.Expert, slice.Rows.Count);
         }
         return output.to(ScalarType.Float32, CPU).data<float>().ToArray();
+    }
+
+    void Describe(Activity span, ExpertBatch batch, IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>[] work)
+    {
+        span.SetTag("rex.silo", SiloName);
+        span.SetTag("rex.layer", batch.Layer);
+        span.SetTag("rex.step", (long)batch.Step);
+        span.SetTag("rex.micro_batch", batch.MicroBatch);
+        span.SetTag("rex.experts", batch.Slices.Select(s => s.Expert).ToArray());
+        span.SetTag("rex.devices", work.Select(g => g.Key.Spec.Name).ToArray());
+        span.SetTag("rex.rows", batch.NumRows);
+        span.SetTag("rex.bytes", batch.Hidden.Length);
     }
 
     // On the gRPC thread, so without tensors: the float32 sum in the batch's wire dtype.

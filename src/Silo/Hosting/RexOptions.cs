@@ -30,6 +30,12 @@ public sealed class RexOptions
     /// <summary>Intra-op threads per tensor operation; 0 divides the cores among this process's compute threads (gateway engine, CPU device executors). Lower it when processes share cores.</summary>
     public int TorchThreads { get; set; }
 
+    /// <summary>An expert silo's Prometheus `/metrics` port (HTTP/1.1); 0: none (a gateway process serves /metrics on its HTTP port).</summary>
+    public int MetricsPort { get; set; }
+
+    /// <summary>Address the silo's metrics port listens on.</summary>
+    public string MetricsHost { get; set; } = "0.0.0.0";
+
     /// <summary>Host the expert data plane listens on and advertises.</summary>
     public string DataPlaneHost { get; set; } = "127.0.0.1";
 

@@ -42,6 +42,7 @@ public static class RexSiloBuilderExtensions
         silo.UseSiloMetadata(metadata);
 
         var services = silo.Services;
+        services.AddRexTelemetry(roles.Contains(SiloRoles.Gateway) ? "rex-gateway" : "rex-silo");
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(_ => new ModelCatalog(options.Model, options.ModelName, dtype));
         services.AddPlacementDirector<ExpertPlacementStrategy, ExpertPlacementDirector>();

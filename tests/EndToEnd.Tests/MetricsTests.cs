@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Rex.Tests;
+
+namespace Rex.EndToEnd.Tests;
+
+/// <summary>The Prometheus /metrics endpoint of a real gateway process after a few requests.</summary>
+public sealed partial class MetricsTests
+{
+    [Fact]
+    public async Task MetricsShowServingFiguresAndTheExpertLoadSumsToTheRowsRouted()
+    {
+        await using var gateway = await GatewayProcess.Start(GatewayProcess.FixtureModel);
+        var prompts = ServingOracle.Prompts(4, seed: 11);
+        await Task.WhenAll(prompts.Select(p => ServingTests.Stream(gateway.Client, ServingTests.Greedy(p, 6))));
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(gateway.OpenAiBase[..^"v1".Length] + "metrics");
+        foreach (var name in new[]
+        {
+            "gen_ai_server_time_to_first_token_seconds_bucket", "gen_ai_server_time_per_output_token_seconds_bucket",
+            "gen_ai_server_request_duration_seconds_bucket", "rex_tokens_total", "rex_scheduler_waiting", "rex_scheduler_running",
+            "rex_kv_cache_blocks_used", "rex_kv_cache_blocks_free", "rex_prefix_cache_hit_tokens_total", "rex_expert_rows_routed_total",
+            "rex_silo_rows_served_total", "rex_dispatch_bytes_total", "rex_dispatch_round_trip_seconds_bucket", "rex_dispatch_dropped_slots_total",
+        })
+            Assert.Contains("\n" + name, text);
+
+        Assert.Equal(4, Sum(text, "gen_ai_server_request_duration_seconds_count"));
+        Assert.Equal(4 * 6, Sum(text, "rex_tokens_total", "gen_ai_token_type=\"output\""));
+        Assert.Equal(prompts.Sum(p => p.Length), Sum(text, "rex_tokens_total", "gen_ai_token_type=\"input\""));
+        // Every (row, expert) slot the routers chose went to a silo, and the silos served exactly those.
+        var routed = Sum(text, "rex_expert_rows_routed_total");
+        var served = (await gateway.Client.GetClusterStatusAsync()).Silos.SelectMany(s => s.Experts).Sum(e => e.RowsServed);
+        Assert.True(routed > 0);
+        Assert.Equal(routed, Sum(text, "rex_silo_rows_served_total"));
+        Assert.Equal(routed, served);
+    }
+
+    // The sum of a metric's samples (over its label sets), optionally only those whose labels contain `label`.
+    static double Sum(string exposition, string metric, string label = "") =>
+        Sample().Matches(exposition)
+            .Where(m => m.Groups["name"].Value == metric && m.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
+            .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>\S+)", RegexOptions.Multiline)]
+    private static partial Regex Sample();
+}
