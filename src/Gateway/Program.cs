@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Rex.Gateway.Api;
 using Rex.Gateway.Hosting;
@@ -15,11 +16,22 @@ if (!rex.Roles.Split(',').Select(r => r.Trim()).Contains(SiloRoles.Gateway))
     throw new ArgumentException($"a gateway process needs the '{SiloRoles.Gateway}' role; Roles is '{rex.Roles}'");
 
 builder.UseOrleans(silo => silo.UseRexClustering(rex).AddRex(rex).AddRexGateway(gateway));
+var certificate = gateway.Validate().TlsCertificatePath.Length > 0
+    ? X509Certificate2.CreateFromPemFile(gateway.TlsCertificatePath, gateway.TlsKeyPath)
+    : null;
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.Port, listen => listen.Protocols = HttpProtocols.Http2);
-    // HTTP/1.1, which OpenAI clients speak: without TLS there is no ALPN, so Kestrel could not offer HTTP/2 here too.
-    kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+    kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.Port, listen =>
+    {
+        listen.Protocols = HttpProtocols.Http2;
+        if (certificate is not null) listen.UseHttps(certificate);
+    });
+    // HTTP/1.1, which OpenAI clients speak; HTTP/2 beside it only with TLS, whose ALPN lets a client choose.
+    kestrel.Listen(IPAddress.Parse(gateway.ApiHost), gateway.HttpPort, listen =>
+    {
+        listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+        if (certificate is not null) listen.UseHttps(certificate);
+    });
 });
 builder.Services.AddRexApi();
 

@@ -1,14 +1,13 @@
-using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
+using Rex.Tests;
 
 namespace Rex.Client.Tests;
 
 /// <summary>https:// addresses against a server with a self-signed certificate for 127.0.0.1.</summary>
 public sealed class TlsTests : IAsyncLifetime
 {
-    readonly X509Certificate2 certificate = SelfSigned();
+    readonly X509Certificate2 certificate = SelfSignedCertificate.ForLoopback();
     FlakyServer server = null!;
 
     public async Task InitializeAsync() => server = await FlakyServer.Start(failures: 0, certificate: certificate);
@@ -17,16 +16,6 @@ public sealed class TlsTests : IAsyncLifetime
     {
         await server.DisposeAsync();
         certificate.Dispose();
-    }
-
-    static X509Certificate2 SelfSigned()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
     }
 
     [Fact]

@@ -15,6 +15,12 @@ public sealed class GatewayOptions
     /// <summary>Port of the OpenAI-compatible HTTP API (HTTP/1.1 and HTTP/2 without TLS need separate ports); 0 picks a free one.</summary>
     public int HttpPort { get; set; } = 8000;
 
+    /// <summary>PEM certificate (chain) for TLS on both public ports; with <see cref="TlsKeyPath"/>. Empty: plaintext.</summary>
+    public string TlsCertificatePath { get; set; } = "";
+
+    /// <summary>PEM private key of <see cref="TlsCertificatePath"/>.</summary>
+    public string TlsKeyPath { get; set; } = "";
+
     /// <summary>When set, every API call must send `authorization: Bearer ApiKey` (health checks excepted).</summary>
     public string ApiKey { get; set; } = "";
 
@@ -96,6 +102,8 @@ public sealed class GatewayOptions
         Require(MinExpertSilos >= 0, nameof(MinExpertSilos), MinExpertSilos, "must not be negative");
         Require(ExpertDirectoryRefreshSeconds > 0, nameof(ExpertDirectoryRefreshSeconds), ExpertDirectoryRefreshSeconds, "must be positive");
         Require(DispatchTimeoutSeconds > 0, nameof(DispatchTimeoutSeconds), DispatchTimeoutSeconds, "must be positive");
+        Require(TlsCertificatePath.Length == 0 == (TlsKeyPath.Length == 0), nameof(TlsKeyPath), TlsKeyPath,
+            "and TlsCertificatePath must be set together");
         DeviceSpec.Parse(GatewayDevice);
         _ = Replicas;
         return this;

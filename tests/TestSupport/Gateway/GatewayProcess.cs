@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Rex.Client;
 
@@ -23,7 +24,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         Client = client;
     }
 
-    /// <summary>The public API's address, e.g. http://127.0.0.1:41234.</summary>
+    /// <summary>The public API's address, e.g. http://127.0.0.1:41234 (https:// with TLS).</summary>
     public string Address { get; }
 
     /// <summary>The OpenAI-compatible HTTP API's base, e.g. http://127.0.0.1:41235/v1.</summary>
@@ -40,7 +41,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     /// <param name="args">Gateway settings, `--Rex:Name=value`; the ports are always free ones, so gateways run side by side.</param>
     /// <param name="apiKey">The key the gateway requires (`Rex:ApiKey`), also given to <see cref="Client"/>; null: none.</param>
-    public static async Task<GatewayProcess> Start(IEnumerable<string> args, string? apiKey = null)
+    /// <param name="trustedRoot">For a gateway serving TLS: the root <see cref="Client"/> trusts.</param>
+    public static async Task<GatewayProcess> Start(IEnumerable<string> args, string? apiKey = null, X509Certificate2? trustedRoot = null)
     {
         var home = new TemporaryDirectory();
         string[] settings = ["--Rex:Port=0", "--Rex:HttpPort=0", .. args, .. apiKey is null ? Array.Empty<string>() : [$"--Rex:ApiKey={apiKey}"]];
@@ -51,7 +53,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             // The program prints the gRPC address, then the HTTP one.
             var address = AddressPattern().Match(process.WaitForLine("Rex gateway serving", StartTimeout)).Value;
             var openAiBase = AddressPattern().Match(process.WaitForLine("OpenAI-compatible HTTP API on", StartTimeout)).Value;
-            client = new RexClient(new RexClientOptions { Address = address, ApiKey = apiKey });
+            client = new RexClient(new RexClientOptions { Address = address, ApiKey = apiKey, RootCertificate = trustedRoot });
             await WaitUntilReady(client);
             return new GatewayProcess(home, process, address, openAiBase, client);
         }
@@ -83,6 +85,6 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         home.Dispose();
     }
 
-    [GeneratedRegex(@"http://\S+")]
+    [GeneratedRegex(@"https?://\S+")]
     private static partial Regex AddressPattern();
 }

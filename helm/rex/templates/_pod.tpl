@@ -1,0 +1,99 @@
+{{/* What every Rex pod shares, gateway or expert silo. */}}
+
+{{/*
+Environment beyond the ConfigMap: the pod's own address (other silos and gateways reach it on its pod IP, so
+Orleans advertises that and the data plane listens on it), secrets, and telemetry.
+include "rex.podEnv" (list $ "rex-gateway")
+*/}}
+{{- define "rex.podEnv" -}}
+{{- $root := index . 0 -}}
+{{- $values := $root.Values -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: REX_AdvertisedAddress
+  valueFrom:
+    fieldRef:
+      fieldPath: status.podIP
+- name: REX_RedisConnectionString
+{{- if $values.redis.enabled }}
+  value: {{ printf "%s-redis:6379" (include "rex.fullname" $root) | quote }}
+{{- else if $values.redis.existingSecret }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $values.redis.existingSecret }}
+      key: {{ $values.redis.existingSecretKey }}
+{{- else if $values.redis.connectionString }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "rex.fullname" $root }}
+      key: redis-connection-string
+{{- else }}
+{{- fail "redis.enabled is false: set redis.connectionString or redis.existingSecret" }}
+{{- end }}
+{{- with include "rex.apiKeySecret" $root }}
+- name: REX_ApiKey
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ include "rex.apiKeySecretKey" $root }}
+{{- end }}
+- name: OTEL_SERVICE_NAME
+  value: {{ index . 1 }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: "k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),service.instance.id=$(POD_NAME)"
+{{- with $values.telemetry.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+{{- with $values.telemetry.otlpProtocol }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Volumes: the checkpoint (read-only), and a writable /tmp beside a read-only root filesystem. */}}
+{{- define "rex.volumes" -}}
+- name: tmp
+  emptyDir: {}
+{{- if .Values.model.path }}
+- name: model
+{{- if .Values.model.existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .Values.model.existingClaim }}
+    readOnly: true
+{{- else if .Values.model.hostPath }}
+  hostPath:
+    path: {{ .Values.model.hostPath }}
+    type: Directory
+{{- else }}
+{{- fail "model.path needs a volume: set model.existingClaim or model.hostPath" }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "rex.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.model.path }}
+- name: model
+  mountPath: /models
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Resources plus gpus as nvidia.com/gpu, requested and limited alike (extended resources cannot overcommit). */}}
+{{- define "rex.resources" -}}
+{{- $resources := deepCopy (index . 0) -}}
+{{- $gpus := int (index . 1) -}}
+{{- if gt $gpus 0 -}}
+{{- $_ := set $resources "limits" (merge (dict "nvidia.com/gpu" (toString $gpus)) (default dict $resources.limits)) -}}
+{{- $_ := set $resources "requests" (merge (dict "nvidia.com/gpu" (toString $gpus)) (default dict $resources.requests)) -}}
+{{- end -}}
+{{- toYaml $resources -}}
+{{- end -}}

@@ -1,0 +1,130 @@
+// What each value set in helm/rex/ci/ (and the plain manifests in k8s/) must render: the objects, GPU requests,
+// probes, the settings Rex reads from its environment, and the secrets and volumes behind them.
+// Usage: node assert.js RENDERED.yaml... (one file per value set, named after it; k8s.yaml for k8s/).
+"use strict";
+const assert = require("node:assert/strict");
+const { loadManifests } = require("./manifests");
+const { workloads, Rendered } = require("./rendered");
+
+const expectations = {
+  default(r) {
+    const { gateway, silo } = workloads(r);
+    assert.equal(silo.spec.replicas, 2);
+    r.env(silo, "REX_Devices").equals("cpu");
+    r.setting("REX_MinExpertSilos").equals("2");
+    r.setting("REX_Model").equals("");
+    for (const pod of [gateway, silo]) {
+      assert.equal(r.gpus(pod), undefined, `${pod.metadata.name} asks for no GPU`);
+      r.env(pod, "REX_RedisConnectionString").equals("rex-redis:6379");
+      r.env(pod, "OTEL_EXPORTER_OTLP_ENDPOINT").isAbsent();
+      r.env(pod, "REX_ApiKey").isAbsent();
+    }
+    r.one("Deployment", "rex-redis");
+    r.service("rex-redis").selects(r.one("Deployment", "rex-redis"));
+    r.one("PodDisruptionBudget", "rex-silo");
+    assert.equal(r.all("Secret").length, 0, "no Secret without a key to keep");
+    assert.equal(r.all("HorizontalPodAutoscaler").length + r.all("ServiceMonitor").length, 0);
+    const test = r.one("Pod", "rex-test-generate");
+    assert.equal(test.metadata.annotations["helm.sh/hook"], "test");
+    const script = test.spec.containers[0].args.join("\n");
+    for (const call of ["/health", "/v1/completions"]) assert.match(script, new RegExp(call));
+    r.env(test, "REX_URL").equals("http://rex-gateway:8000");
+  },
+
+  gpu(r) {
+    const { gateway, silo } = workloads(r);
+    assert.equal(silo.spec.replicas, 4);
+    assert.deepEqual(r.gpus(silo), { requests: "2", limits: "2" });
+    r.env(silo, "REX_Devices").equals("cuda:0,cuda:1");
+    assert.equal(r.gpus(gateway), undefined, "the gateway runs on the CPU");
+    r.env(gateway, "REX_GatewayDevice").equals("cpu");
+    assert.equal(silo.spec.template.spec.runtimeClassName, "nvidia");
+    assert.equal(silo.spec.template.spec.tolerations[0].key, "nvidia.com/gpu");
+    r.setting("REX_Model").equals("/models/dbrx-instruct");
+    r.setting("REX_DType").equals("bfloat16");
+    r.setting("REX_ExpertReplicas").equals("2");
+    r.setting("REX_MinExpertSilos").equals("4");
+    for (const pod of [gateway, silo]) {
+      r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models", readOnly: true } });
+      r.env(pod, "OTEL_EXPORTER_OTLP_ENDPOINT").equals("http://otel-collector.observability:4317");
+    }
+  },
+
+  secure(r) {
+    const { gateway, silo } = workloads(r);
+    const secret = r.one("Secret", "rex");
+    assert.equal(Buffer.from(secret.data["api-key"], "base64").toString(), "test-key");
+    for (const pod of [gateway, silo]) r.env(pod, "REX_ApiKey").fromSecret("rex", "api-key");
+    r.env(r.one("Pod", "rex-test-generate"), "REX_API_KEY").fromSecret("rex", "api-key");
+    r.mount(gateway, "tls", "/etc/rex/tls", { secret: { secretName: "rex-tls" } });
+    r.env(gateway, "REX_TlsCertificatePath").equals("/etc/rex/tls/tls.crt");
+    r.env(gateway, "REX_TlsKeyPath").equals("/etc/rex/tls/tls.key");
+    const container = gateway.spec.template.spec.containers[0];
+    for (const probe of ["startupProbe", "readinessProbe"]) assert.equal(container[probe].httpGet.scheme, "HTTPS", probe);
+    r.env(r.one("Pod", "rex-test-generate"), "REX_URL").equals("https://rex-gateway:8000");
+    r.modelVolume(silo, { hostPath: { path: "/srv/models", type: "Directory" } });
+    r.setting("REX_Model").equals("/models/dbrx-tiny");
+  },
+
+  external(r) {
+    const { gateway, silo } = workloads(r);
+    assert.equal(r.all("Deployment").filter((d) => d.metadata.name === "rex-redis").length, 0, "no Redis in the release");
+    const secret = r.one("Secret", "rex");
+    assert.equal(Buffer.from(secret.data["redis-connection-string"], "base64").toString(), "redis.shared:6379,password=secret");
+    assert.equal(secret.data["api-key"], undefined, "the key stays in the user's Secret");
+    for (const pod of [gateway, silo]) {
+      r.env(pod, "REX_RedisConnectionString").fromSecret("rex", "redis-connection-string");
+      r.env(pod, "REX_ApiKey").fromSecret("rex-credentials", "token");
+    }
+    const hpa = r.one("HorizontalPodAutoscaler", "rex-gateway");
+    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "rex-gateway" });
+    assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [2, 6]);
+    assert.equal(gateway.spec.replicas, undefined, "the autoscaler owns the gateway's replicas");
+    for (const [component, port] of [["gateway", "http"], ["silo", "metrics"]]) {
+      const monitor = r.one("ServiceMonitor", `rex-${component}`);
+      assert.equal(monitor.metadata.labels.release, "prometheus");
+      assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [[port, "/metrics"]]);
+      const service = r.one("Service", `rex-${component}`);
+      r.labelsMatch(monitor.spec.selector.matchLabels, service.metadata.labels, `${monitor.metadata.name} selects ${service.metadata.name}`);
+      assert.ok(service.spec.ports.some((p) => p.name === port), `${service.metadata.name} has port ${port}`);
+    }
+  },
+
+  k8s(r) {
+    const { gateway, silo } = workloads(r);
+    assert.deepEqual(r.gpus(silo), { requests: "1", limits: "1" });
+    r.env(silo, "REX_Devices").equals("cuda:0");
+    r.setting("REX_RedisConnectionString").equals("rex-redis:6379");
+    r.service("rex-redis").selects(r.one("Deployment", "rex-redis"));
+    r.env(gateway, "REX_ApiKey").fromSecret("rex", "api-key");
+    assert.ok(r.one("PersistentVolumeClaim", "rex-models").spec.accessModes.includes("ReadOnlyMany"));
+    for (const pod of [gateway, silo]) r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models", readOnly: true } });
+  },
+};
+
+let passed = 0;
+const failures = [];
+const files = process.argv.slice(2);
+for (const set of Object.keys(expectations)) {
+  const file = files.find((f) => f.endsWith(`/${set}.yaml`) || f === `${set}.yaml`);
+  if (!file) {
+    failures.push(`${set}: nothing rendered`);
+    continue;
+  }
+  const r = new Rendered(loadManifests(file));
+  for (const [name, check] of [["every set", (x) => x.common()], [set, expectations[set]]]) {
+    try {
+      check(r);
+      passed++;
+    } catch (error) {
+      failures.push(`${set} (${name}): ${error.message}`);
+    }
+  }
+}
+for (const file of files) {
+  const set = file.replace(/^.*\//, "").replace(/\.yaml$/, "");
+  if (!(set in expectations)) failures.push(`${set}: a value set without expectations in assert.js`);
+}
+for (const failure of failures) console.log(`FAIL ${failure}`);
+console.log(`assertions: ${passed} passed, ${failures.length} failed`);
+process.exitCode = failures.length === 0 ? 0 : 1;

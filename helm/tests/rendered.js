@@ -1,0 +1,118 @@
+// The objects of one rendered value set, with the questions assert.js asks of them. Each question throws an
+// AssertionError naming the object and field when the answer is wrong.
+"use strict";
+const assert = require("node:assert/strict");
+
+const podSpec = (workload) => (workload.kind === "Pod" ? workload.spec : workload.spec.template.spec);
+const podLabels = (workload) => (workload.kind === "Pod" ? workload.metadata.labels : workload.spec.template.metadata.labels);
+const container = (workload) => podSpec(workload).containers[0];
+
+class Rendered {
+  constructor(manifests) {
+    this.objects = manifests.map((m) => m.object);
+  }
+
+  all(kind) {
+    return this.objects.filter((o) => o.kind === kind);
+  }
+
+  one(kind, name) {
+    const found = this.all(kind).filter((o) => o.metadata.name === name);
+    assert.equal(found.length, 1, `one ${kind} named ${name}`);
+    return found[0];
+  }
+
+  /** The ConfigMap every Rex pod reads its settings from. */
+  settings() {
+    const name = container(this.one("Deployment", "rex-gateway")).envFrom?.[0]?.configMapRef?.name;
+    return this.one("ConfigMap", name).data;
+  }
+
+  setting(name) {
+    return expectValue(`setting ${name}`, this.settings()[name]);
+  }
+
+  /** An environment variable of a workload's first container, as written in its env list. */
+  env(workload, name) {
+    const entry = (container(workload).env ?? []).find((e) => e.name === name);
+    const where = `${workload.metadata.name} env ${name}`;
+    return {
+      equals: (value) => assert.equal(entry?.value, value, where),
+      isAbsent: () => assert.equal(entry, undefined, `${where} is not set`),
+      fromField: (path) => assert.equal(entry?.valueFrom?.fieldRef?.fieldPath, path, `${where} comes from ${path}`),
+      fromSecret: (secret, key) => assert.deepEqual(entry?.valueFrom?.secretKeyRef, { name: secret, key }, `${where} comes from Secret ${secret}`),
+    };
+  }
+
+  /** nvidia.com/gpu requested and limited, or undefined when the pod asks for none. */
+  gpus(workload) {
+    const resources = container(workload).resources ?? {};
+    const requests = resources.requests?.["nvidia.com/gpu"];
+    const limits = resources.limits?.["nvidia.com/gpu"];
+    return requests === undefined && limits === undefined ? undefined : { requests, limits };
+  }
+
+  /** A volume mounted read-only at mountPath, with the given source. */
+  mount(workload, volume, mountPath, source) {
+    const where = `${workload.metadata.name} volume ${volume}`;
+    const mounted = container(workload).volumeMounts?.find((m) => m.name === volume);
+    assert.deepEqual(mounted && [mounted.mountPath, mounted.readOnly], [mountPath, true], `${where} mounted read-only at ${mountPath}`);
+    const { name, ...actual } = podSpec(workload).volumes.find((v) => v.name === volume) ?? {};
+    assert.deepEqual(actual, source, where);
+  }
+
+  modelVolume(workload, source) {
+    this.mount(workload, "model", "/models", source);
+  }
+
+  service(name) {
+    const service = this.one("Service", name);
+    return { selects: (workload) => this.labelsMatch(service.spec.selector, podLabels(workload), `Service ${name} selects ${workload.metadata.name}`) };
+  }
+
+  labelsMatch(selector, labels, message) {
+    assert.ok(Object.keys(selector ?? {}).length > 0, `${message}: a selector`);
+    for (const [key, value] of Object.entries(selector)) assert.equal(labels?.[key], value, `${message}: label ${key}`);
+  }
+
+  /** What every value set renders: the workloads, their probes, identity, settings, Services and budget. */
+  common() {
+    const { gateway, silo } = workloads(this);
+    for (const [workload, role] of [[gateway, "gateway"], [silo, "expert"]]) {
+      const c = container(workload);
+      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) assert.ok(c[probe], `${workload.metadata.name} has a ${probe}`);
+      assert.ok(c.resources?.requests?.memory, `${workload.metadata.name} requests memory`);
+      assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${workload.metadata.name} has a read-only root`);
+      assert.ok(c.volumeMounts.some((m) => m.mountPath === "/tmp"), `${workload.metadata.name} has a writable /tmp`);
+      this.env(workload, "REX_Roles").equals(role);
+      this.env(workload, "REX_AdvertisedAddress").fromField("status.podIP");
+      for (const mount of c.volumeMounts) assert.ok(podSpec(workload).volumes.some((v) => v.name === mount.name), `${workload.metadata.name} has volume ${mount.name}`);
+    }
+    this.env(silo, "REX_DataPlaneHost").fromField("status.podIP");
+    assert.ok(container(silo).envFrom[0].configMapRef.name === container(gateway).envFrom[0].configMapRef.name, "one ConfigMap for all");
+    this.setting("REX_Clustering").equals("redis");
+    this.setting("REX_ApiHost").equals("0.0.0.0");
+    assert.ok(this.settings().REX_RedisConnectionString || container(gateway).env.some((e) => e.name === "REX_RedisConnectionString"), "a Redis connection string");
+
+    const gatewayService = this.one("Service", "rex-gateway");
+    this.service("rex-gateway").selects(gateway);
+    const portNames = container(gateway).ports.map((p) => p.name);
+    assert.deepEqual(gatewayService.spec.ports.map((p) => p.targetPort), ["grpc", "http"]);
+    for (const port of gatewayService.spec.ports) assert.ok(portNames.includes(port.targetPort), `gateway container port ${port.targetPort}`);
+
+    const siloService = this.one("Service", silo.spec.serviceName);
+    assert.equal(siloService.spec.clusterIP, "None", "the silo Service is headless");
+    this.service(silo.spec.serviceName).selects(silo);
+    this.labelsMatch(this.one("PodDisruptionBudget", "rex-silo").spec.selector.matchLabels, podLabels(silo), "the silo budget selects the silos");
+  }
+}
+
+function expectValue(where, actual) {
+  return { equals: (value) => assert.equal(actual, value, where) };
+}
+
+function workloads(rendered) {
+  return { gateway: rendered.one("Deployment", "rex-gateway"), silo: rendered.one("StatefulSet", "rex-silo") };
+}
+
+module.exports = { Rendered, workloads };
