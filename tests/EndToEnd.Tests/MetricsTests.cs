@@ -37,11 +37,11 @@ public sealed partial class MetricsTests
     }
 
     // The sum of a metric's samples (over its label sets), optionally only those whose labels contain `label`.
-    static double Sum(string exposition, string metric, string label = "") =>
+    internal static double Sum(string exposition, string metric, string label = "") =>
         Sample().Matches(exposition)
             .Where(m => m.Groups["name"].Value == metric && m.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
             .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>\S+)", RegexOptions.Multiline)]
-    private static partial Regex Sample();
+    internal static partial Regex Sample();
 }
