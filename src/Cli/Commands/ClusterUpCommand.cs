@@ -50,6 +50,10 @@ internal static partial class ClusterUpCommand
                 throw new InvalidOperationException($"a cluster started from {directory} is still running (gateway {running.Gateway}); run `rex cluster down` first");
 
             var modelPath = Path.GetFullPath(parse.GetValue(model) ?? BuiltInModel.EnsureCreated());
+            // Every process of this cluster shares a fresh data-plane secret, handed down in the environment (not on a
+            // command line any local user can read), unless the caller set one.
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("REX_DataPlaneSecret")))
+                Environment.SetEnvironmentVariable("REX_DataPlaneSecret", Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
             string[] common =
             [
                 $"--Rex:Model={modelPath}",

@@ -25,9 +25,12 @@ public sealed class SiloChannel : IAsyncDisposable
         public ConcurrentDictionary<ulong, TaskCompletionSource<ExpertPartial>> Pending { get; } = new();
     }
 
-    public SiloChannel(string address)
+    readonly DataPlaneSecret secret;
+
+    public SiloChannel(string address, DataPlaneSecret secret)
     {
         Address = address;
+        this.secret = secret;
         channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = DataPlaneServer.MaxMessageBytes,
@@ -69,7 +72,7 @@ public sealed class SiloChannel : IAsyncDisposable
 
     OpenStream Open()
     {
-        var opened = new OpenStream(new ExpertDataPlane.ExpertDataPlaneClient(channel).Exchange());
+        var opened = new OpenStream(new ExpertDataPlane.ExpertDataPlaneClient(channel).Exchange(secret.Headers));
         _ = ReadReplies(opened);
         return opened;
     }

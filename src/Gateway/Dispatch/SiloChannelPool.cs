@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
+using Rex.Silo.DataPlane;
 
 namespace Rex.Gateway.Dispatch;
 
 /// <summary>One <see cref="SiloChannel"/> per silo data-plane address, opened on first use.</summary>
-public sealed class SiloChannelPool : IAsyncDisposable
+public sealed class SiloChannelPool(DataPlaneSecret secret) : IAsyncDisposable
 {
     readonly ConcurrentDictionary<string, Lazy<SiloChannel>> channels = new();
 
-    public SiloChannel For(string address) => channels.GetOrAdd(address, a => new Lazy<SiloChannel>(() => new SiloChannel(a))).Value;
+    public SiloChannel For(string address) => channels.GetOrAdd(address, a => new Lazy<SiloChannel>(() => new SiloChannel(a, secret))).Value;
 
     public async ValueTask DisposeAsync()
     {

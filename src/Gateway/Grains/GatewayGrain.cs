@@ -11,7 +11,9 @@ using Rex.Gateway.Telemetry;
 using Rex.Model.Engine;
 using Rex.Protos.Grains;
 using Rex.Silo.Devices;
+using Rex.Silo.DataPlane;
 using Rex.Silo.Experts;
+using Rex.Silo.Hosting;
 using Rex.Silo.Telemetry;
 
 namespace Rex.Gateway.Grains;
@@ -25,12 +27,13 @@ namespace Rex.Gateway.Grains;
 [KeepAlive]
 [Reentrant]
 public sealed class GatewayGrain(
-    ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions, IGrainFactory grains, IClusterMembershipService membership,
-    IClusterManifestProvider manifests, ISiloMetadataCache metadata, ILoggerFactory loggers) : Grain, IGatewayGrain
+    ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions, IOptions<RexOptions> rexOptions, IGrainFactory grains,
+    IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata, ILoggerFactory loggers)
+    : Grain, IGatewayGrain
 {
     readonly StepProfiler profiler = new();
     readonly DispatchCounters counters = new();
-    readonly SiloChannelPool channels = new();
+    readonly SiloChannelPool channels = new(new DataPlaneSecret(rexOptions.Value.DataPlaneSecret));
     ExpertDirectory? directory;
     GatewayEngine? engine;
     GatewayMetrics? metrics;

@@ -43,6 +43,7 @@ public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRun
         });
         builder.Services.AddSingleton(runner);
         builder.Services.AddSingleton(new DataPlaneShutdown(stopping.Token));
+        builder.Services.AddSingleton(new DataPlaneSecret(options.Value.DataPlaneSecret));
         app = builder.Build();
         app.MapGrpcService<ExpertDataPlaneService>();
         if (options.Value.MetricsPort > 0)

@@ -7,11 +7,13 @@ namespace Rex.Silo.DataPlane;
 /// The silo end of the data plane: reads a gateway's batches off its stream and answers each as soon as it is
 /// computed, so batches of several layers and micro-batches overlap on one stream.
 /// </summary>
-public sealed class ExpertDataPlaneService(ExpertBatchRunner runner, DataPlaneShutdown shutdown) : ExpertDataPlane.ExpertDataPlaneBase
+public sealed class ExpertDataPlaneService(ExpertBatchRunner runner, DataPlaneShutdown shutdown, DataPlaneSecret secret) : ExpertDataPlane.ExpertDataPlaneBase
 {
     public override async Task Exchange(IAsyncStreamReader<ExpertBatch> requestStream, IServerStreamWriter<ExpertPartial> responseStream,
         ServerCallContext context)
     {
+        if (!secret.IsAuthorized(context.RequestHeaders.GetValue(DataPlaneSecret.Header)))
+            throw new RpcException(new Status(StatusCode.Unauthenticated, $"{DataPlaneSecret.Header}: this silo's data plane needs the cluster's DataPlaneSecret"));
         using var writeGate = new SemaphoreSlim(1, 1);
         using var open = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         var inFlight = new List<Task>();

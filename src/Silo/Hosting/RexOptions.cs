@@ -36,6 +36,9 @@ public sealed class RexOptions
     /// <summary>Address the silo's metrics port listens on.</summary>
     public string MetricsHost { get; set; } = "0.0.0.0";
 
+    /// <summary>Shared secret gateways present to expert silos on the data plane; set the same on every process. Empty: none.</summary>
+    public string DataPlaneSecret { get; set; } = "";
+
     /// <summary>Host the expert data plane listens on and advertises.</summary>
     public string DataPlaneHost { get; set; } = "127.0.0.1";
 
