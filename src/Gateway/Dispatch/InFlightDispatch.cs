@@ -19,6 +19,7 @@ namespace Rex.Gateway.Dispatch;
 public sealed class InFlightDispatch
 {
     const int MaxAttempts = 3;
+    static readonly TimeSpan ReactivationPoll = TimeSpan.FromMilliseconds(250);
 
     readonly ExpertDispatcher dispatcher;
     readonly LayerBatch batch;
@@ -110,26 +111,35 @@ public sealed class InFlightDispatch
                 $"layer {batch.Layer}: {failure.Detail}"));
         dispatcher.Directory.MarkDown(message.DataPlane);
         await dispatcher.Directory.TryRefresh(deadline.Token);
-        var retried = await Task.WhenAll(Regroup(message).Select(m => Send(m, attempt + 1)));
+        var retried = await Task.WhenAll((await Regroup(message)).Select(m => Send(m, attempt + 1)));
         return [.. retried.SelectMany(r => r)];
     }
 
     // The same slots, each to its replica's current silo, or to another live replica of the same expert.
-    IEnumerable<SiloMessagePlan> Regroup(SiloMessagePlan failed)
+    async Task<IEnumerable<SiloMessagePlan>> Regroup(SiloMessagePlan failed)
     {
         var messages = new Dictionary<string, SiloMessagePlan>();
         foreach (var slice in failed.Slices)
         {
-            var route = slice.Route.DataPlane.Length > 0
-                ? slice.Route
-                : dispatcher.Directory.Replicas(batch.Layer, slice.Route.Key.Expert).MinBy(r => r.Outstanding)
-                  ?? throw new RpcException(new Status(StatusCode.Unavailable,
-                      $"layer {batch.Layer}: no live replica of expert {slice.Route.Key.Expert}"));
+            var route = slice.Route.DataPlane.Length > 0 ? slice.Route : await LiveReplica(slice.Route.Key.Expert);
             if (!messages.TryGetValue(route.DataPlane, out var message))
                 messages[route.DataPlane] = message = new SiloMessagePlan(route.DataPlane);
             for (var i = 0; i < slice.LocalRows.Count; i++) message.Add(route, failed.Rows[slice.LocalRows[i]], slice.Weights[i]);
         }
         return messages.Values;
+    }
+
+    // A replica of the expert on a live silo. When its silo was the last, the step waits, within the layer's
+    // deadline, for Orleans to declare that silo dead and reactivate the expert elsewhere (the refresh describes,
+    // and so activates, every replica); past the deadline Complete() reports UNAVAILABLE.
+    async Task<ReplicaRoute> LiveReplica(int expert)
+    {
+        while (true)
+        {
+            if (dispatcher.Directory.Replicas(batch.Layer, expert).MinBy(r => r.Outstanding) is { } route) return route;
+            await Task.Delay(ReactivationPoll, deadline.Token);
+            await dispatcher.Directory.TryRefresh(deadline.Token);
+        }
     }
 
     ExpertBatch Build(SiloMessagePlan message)

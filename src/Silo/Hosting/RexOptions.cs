@@ -36,6 +36,12 @@ public sealed class RexOptions
     /// <summary>Address the silo's metrics port listens on.</summary>
     public string MetricsHost { get; set; } = "0.0.0.0";
 
+    /// <summary>How long a membership probe waits for its answer; with <see cref="NumMissedProbesLimit"/> it bounds how fast a dead silo is declared dead.</summary>
+    public double ProbeTimeoutSeconds { get; set; } = 2;
+
+    /// <summary>Missed probes after which a silo is suspected (Orleans' default is 3 probes of 5 s).</summary>
+    public int NumMissedProbesLimit { get; set; } = 2;
+
     /// <summary>Shared secret gateways present to expert silos on the data plane; set the same on every process. Empty: none.</summary>
     public string DataPlaneSecret { get; set; } = "";
 

@@ -59,6 +59,13 @@ public static class RexSiloBuilderExtensions
     /// <summary>Membership from the settings: localhost clustering (one machine) or Redis.</summary>
     public static ISiloBuilder UseRexClustering(this ISiloBuilder silo, RexOptions options)
     {
+        // A dead expert silo stalls the steps that need its experts until Orleans declares it dead and reactivates them
+        // elsewhere: probe faster than Orleans' defaults (about 15 s to declare) so that takes a few seconds.
+        silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(membership =>
+        {
+            membership.ProbeTimeout = TimeSpan.FromSeconds(options.ProbeTimeoutSeconds);
+            membership.NumMissedProbesLimit = options.NumMissedProbesLimit;
+        });
         var siloPort = FreePort.OrPick(options.SiloPort);
         var gatewayPort = FreePort.OrPick(options.OrleansGatewayPort);
         switch (options.Clustering)
