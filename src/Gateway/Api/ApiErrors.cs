@@ -35,6 +35,9 @@ public static class ApiErrors
         OperationCanceledException when context.Deadline <= DateTime.UtcNow =>
             new RpcException(new Status(StatusCode.DeadlineExceeded, "the request's deadline passed")),
         OperationCanceledException => new RpcException(new Status(StatusCode.Cancelled, "the request was cancelled")),
+        // A stream's enumerator on the gateway grain expires when its reader falls silent (a starved or stalled
+        // process): the engine went on without this caller, who may retry.
+        EnumerationAbortedException => new RpcException(new Status(StatusCode.Unavailable, $"the stream from the gateway engine was interrupted: {error.Message}")),
         OrleansException or TimeoutException => new RpcException(new Status(StatusCode.Unavailable, error.Message)),
         _ => new RpcException(new Status(StatusCode.Internal, $"{error.GetType().Name}: {error.Message}")),
     };

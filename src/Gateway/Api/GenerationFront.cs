@@ -25,11 +25,17 @@ public sealed class GenerationFront(IGrainFactory grains, ModelCatalog catalog, 
 
     public DbrxTokenizer Tokenizer => catalog.Directory.Tokenizer;
 
-    /// <summary>An empty name means the only model served here.</summary>
+    /// <summary>
+    /// An empty name means the only model served here. The message quotes at most 64 characters of a wrong name: a
+    /// gRPC status travels in a trailer, and one holding a huge name breaks the client's header limit (.NET's 64 KiB),
+    /// failing every call on its connection.
+    /// </summary>
     public void CheckModel(string? model, string field = "model")
     {
-        if (!string.IsNullOrEmpty(model) && model != catalog.Name)
-            throw new ArgumentException($"{field}: '{model}' is not served here (this gateway serves '{catalog.Name}')", field);
+        if (string.IsNullOrEmpty(model) || model == catalog.Name) return;
+        // Cut before a surrogate pair, not through it: half a character cannot be written as JSON.
+        var quoted = model.Length <= 64 ? $"'{model}'" : $"'{model[..(char.IsHighSurrogate(model[63]) ? 63 : 64)]}...' ({model.Length} characters)";
+        throw new ArgumentException($"{field}: {quoted} is not served here (this gateway serves '{catalog.Name}')", field);
     }
 
     /// <summary>Prompt text as ordinary text: user text never becomes special tokens.</summary>

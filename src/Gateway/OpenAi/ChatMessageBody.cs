@@ -18,7 +18,7 @@ public sealed class ChatMessageBody : JsonBody
         return new ChatMessage(Role ?? "", Content switch
         {
             null => "",
-            { ValueKind: JsonValueKind.String } text => text.GetString()!,
+            { ValueKind: JsonValueKind.String } text => StringValue(text, field + ".content"),
             { ValueKind: JsonValueKind.Array } parts => Text(parts, field + ".content"),
             _ => throw new ArgumentException($"{field}.content must be a string or an array of text parts", field + ".content"),
         });
@@ -33,12 +33,12 @@ public sealed class ChatMessageBody : JsonBody
         {
             if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
                 throw new ArgumentException($"{field}[{i}] must be an object with a type", field);
-            if (type.GetString() != "text")
-                throw new ArgumentException($"{field}[{i}] has type '{type.GetString()}'; this server reads only text parts", field);
+            var kind = StringValue(type, field);
+            if (kind != "text") throw new ArgumentException($"{field}[{i}] has type '{kind}'; this server reads only text parts", field);
             if (!part.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
                 throw new ArgumentException($"{field}[{i}].text must be a string", field);
             if (i++ > 0) text.Append('\n');
-            text.Append(partText.GetString());
+            text.Append(StringValue(partText, field));
         }
         return text.ToString();
     }

@@ -20,7 +20,7 @@ public sealed class CompletionRequest : SamplingRequest
             prompt = prompt[0];
         return prompt.ValueKind switch
         {
-            JsonValueKind.String => front.EncodeText(prompt.GetString()!, "prompt"),
+            JsonValueKind.String => front.EncodeText(StringValue(prompt, "prompt"), "prompt"),
             JsonValueKind.Array => TokenIds(prompt),
             _ => throw new ArgumentException("prompt must be a string or an array of token ids", "prompt"),
         };

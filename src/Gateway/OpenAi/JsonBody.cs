@@ -45,6 +45,22 @@ public abstract class JsonBody
         }
     }
 
+    /// <summary>
+    /// A JSON string's text. The reader leaves a string's bytes unchecked until now: invalid UTF-8, or an escaped lone
+    /// surrogate, is the client's error naming the field, not the server's.
+    /// </summary>
+    protected static string StringValue(JsonElement value, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"{field} is not valid UTF-8 text (or escapes a lone surrogate)", field, e);
+        }
+    }
+
     /// <summary>"$.messages[0].content" is the field "messages[0].content"; "$" (the body itself) is none.</summary>
     static string? Field(string? path) => path is { Length: > 2 } && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
 }

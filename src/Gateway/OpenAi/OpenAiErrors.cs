@@ -22,7 +22,7 @@ public static class OpenAiErrors
         // The step's expert silos did not answer in time (a dispatch deadline or an Orleans call timeout).
         TimeoutException or RpcException { StatusCode: StatusCode.DeadlineExceeded } =>
             (StatusCodes.Status504GatewayTimeout, new(error.Message, ServerError, null, "timeout")),
-        OrleansException or RpcException { StatusCode: StatusCode.Unavailable } =>
+        OrleansException or EnumerationAbortedException or RpcException { StatusCode: StatusCode.Unavailable } =>
             (StatusCodes.Status503ServiceUnavailable, new(error.Message, ServerError, null, "unavailable")),
         // The client is still there, so the server cancelled: it is shutting down.
         OperationCanceledException => (StatusCodes.Status503ServiceUnavailable, new("the request was cancelled by the server", ServerError, null, "unavailable")),

@@ -85,9 +85,9 @@ public abstract class SamplingRequest : JsonBody
     IReadOnlyList<string> Stops() => Stop switch
     {
         null => [],
-        { ValueKind: JsonValueKind.String } one => [one.GetString()!],
+        { ValueKind: JsonValueKind.String } one => [StringValue(one, "stop")],
         { ValueKind: JsonValueKind.Array } many when many.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String) =>
-            [.. many.EnumerateArray().Select(s => s.GetString()!)],
+            [.. many.EnumerateArray().Select(s => StringValue(s, "stop"))],
         _ => throw new ArgumentException("stop must be a string or an array of strings", "stop"),
     };
 }

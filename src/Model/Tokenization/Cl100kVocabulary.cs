@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Reflection;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
@@ -7,7 +8,7 @@ namespace Rex.Model.Tokenization;
 
 /// <summary>
 /// cl100k_base as shipped in Microsoft.ML.Tokenizers.Data.Cl100kBase: the bytes of every mergeable rank (for
-/// byte-exact streaming decode, which the tokenizer API does not expose) and a tokenizer that knows no special
+/// byte-exact streaming decode, which the tokenizer API does not expose) and an encoder that knows no special
 /// tokens (tiktoken's `encode_ordinary`), for text that must never turn into control tokens.
 /// </summary>
 internal static partial class Cl100kVocabulary
@@ -16,8 +17,15 @@ internal static partial class Cl100kVocabulary
     const string Resource = "cl100k_base.tiktoken.deflate";
     public const int NumRanks = 100256;
 
+    /// <summary>
+    /// Longest pre-token the tokenizer's own O(n^2) merge gets (at most 1 KiB of UTF-8: a millisecond); longer
+    /// ones, which only a run of letters without a break makes, go to <see cref="BytePairMerge"/>.
+    /// </summary>
+    const int MaxScannedPieceChars = 256;
+
     static readonly Lazy<byte[][]> RankBytes = new(ReadRankBytes);
     static readonly Lazy<TiktokenTokenizer> OrdinaryTokenizer = new(CreateOrdinary);
+    static readonly Lazy<Dictionary<string, int>> RankByLatin1 = new(() => Enumerable.Range(0, NumRanks).ToDictionary(r => Encoding.Latin1.GetString(Ranks[r])));
 
     /// <summary>tiktoken's cl100k_base split pattern, with atomic groups for its possessive quantifiers.</summary>
     [GeneratedRegex(@"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)\p{L}+|\p{N}{1,3}| ?(?>[^\s\p{L}\p{N}]+)[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+")]
@@ -25,7 +33,20 @@ internal static partial class Cl100kVocabulary
 
     public static byte[][] Ranks => RankBytes.Value;
 
-    public static TiktokenTokenizer Ordinary => OrdinaryTokenizer.Value;
+    /// <summary>tiktoken's `encode_ordinary`: each piece of the split pattern byte-pair encoded, no special tokens.</summary>
+    public static int[] EncodeOrdinary(string text)
+    {
+        var ids = new List<int>();
+        foreach (var match in SplitPattern().EnumerateMatches(text))
+        {
+            var piece = text.AsSpan(match.Index, match.Length);
+            if (piece.Length <= MaxScannedPieceChars)
+                ids.AddRange(OrdinaryTokenizer.Value.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+            else
+                BytePairMerge.Encode(Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(piece.ToString())), RankByLatin1.Value.GetAlternateLookup<ReadOnlySpan<char>>(), ids);
+        }
+        return [.. ids];
+    }
 
     static Stream OpenData()
     {

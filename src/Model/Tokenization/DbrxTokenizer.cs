@@ -68,7 +68,7 @@ public sealed class DbrxTokenizer
     }
 
     /// <summary>Encodes text as ordinary text: `&lt;|endoftext|&gt;` in user content stays characters, never id 100257.</summary>
-    public int[] Encode(string text) => text.Length == 0 ? [] : [.. Cl100kVocabulary.Ordinary.EncodeToIds(text)];
+    public int[] Encode(string text) => text.Length == 0 ? [] : Cl100kVocabulary.EncodeOrdinary(text);
 
     public int SpecialTokenId(string content) =>
         idBySpecial.TryGetValue(content, out var id) ? id : throw new KeyNotFoundException($"no special token {content}");

@@ -27,6 +27,37 @@ public sealed class DbrxTokenizerTests
     public void OrdinaryTextEncodesAsCl100kBase(string text) =>
         Assert.Equal(TiktokenTokenizer.CreateForModel("gpt-4").EncodeToIds(text), Tokenizer.Encode(text));
 
+    /// <summary>Pre-tokens past the tokenizer's own merge (256 chars): letters, ideographs, punctuation and spaces without a break.</summary>
+    public static TheoryData<string> LongRuns => new()
+    {
+        Run(300, 'a', 26),
+        Run(2000, 'a', 3),
+        new string('a', 1000),
+        "Hi " + Run(700, '\u4E00', 20000) + "。 tail",
+        new string('!', 3000) + "x",
+        string.Concat(Enumerable.Repeat("👍🏽", 400)),
+        new string(' ', 3000) + "x",
+    };
+
+    static string Run(int length, char first, int span)
+    {
+        var random = new Random(length);
+        return new string([.. Enumerable.Range(0, length).Select(_ => (char)(first + random.Next(span)))]);
+    }
+
+    [Theory]
+    [MemberData(nameof(LongRuns))]
+    public void LongRunsWithoutABreakEncodeAsCl100kBase(string text) =>
+        Assert.Equal(TiktokenTokenizer.CreateForModel("gpt-4").EncodeToIds(text), Tokenizer.Encode(text));
+
+    [Fact]
+    public async Task AMillionLettersWithoutABreakEncodeInSeconds()
+    {
+        // The quadratic merge took over ten minutes here; the heap's takes about a second, well under the limit on a loaded machine.
+        var ids = await Task.Run(() => Tokenizer.Encode(Run(1 << 20, 'a', 26))).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1 << 20, Tokenizer.Decode(ids).Length);
+    }
+
     [Fact]
     public void KnownIds() => Assert.Equal([791, 4062, 14198, 39935, 35308, 927, 279], Tokenizer.Encode("The quick brown fox jumps over the"));
 

@@ -75,6 +75,32 @@ public sealed class ExpertDataPlaneTests(DataPlaneFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task RowsWhoseSizeDisagreesWithTheirHeaderAreRefused()
+    {
+        // Checked against num_rows x hidden_size x the dtype's width before a tensor is made of the bytes: too many,
+        // too few for the declared rows, or sized for another dtype, nothing is read past what was sent.
+        var longHidden = Batch();
+        longHidden.Hidden = ByteString.CopyFrom([.. longHidden.Hidden, .. new byte[4]]);
+        var halfWidthDtype = Batch();
+        halfWidthDtype.Dtype = TensorDType.Bfloat16;
+        var moreRowsDeclared = Batch();
+        moreRowsDeclared.NumRows = Rows + 1;
+        var noRows = Batch();
+        noRows.NumRows = 0;
+        var negativeRows = Batch();
+        negativeRows.NumRows = -Rows;
+
+        var replies = await Exchange(longHidden, halfWidthDtype, moreRowsDeclared, noRows, negativeRows, Batch());
+        Assert.Equal([.. Enumerable.Repeat(StatusCode.InvalidArgument, 5), StatusCode.OK], replies.Select(r => (StatusCode)r.StatusCode));
+        Assert.Contains("hidden holds 1540 bytes; num_rows 6 x hidden_size 64 of Float32 needs 1536", replies[0].StatusMessage);
+        Assert.Contains("hidden holds 1536 bytes; num_rows 6 x hidden_size 64 of Bfloat16 needs 768", replies[1].StatusMessage);
+        Assert.Contains("hidden holds 1536 bytes; num_rows 7 x hidden_size 64 of Float32 needs 1792", replies[2].StatusMessage);
+        Assert.Contains("num_rows must be positive, got 0", replies[3].StatusMessage);
+        Assert.Contains("num_rows must be positive, got -6", replies[4].StatusMessage);
+        Assert.All(replies[..5], r => Assert.True(r.Partial.IsEmpty));
+    }
+
+    [Fact]
     public async Task ABadBatchGetsAStatusAndTheStreamGoesOn()
     {
         var unknown = Batch();

@@ -33,6 +33,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>A client of <see cref="Address"/>, with the gateway's API key if it has one.</summary>
     public RexClient Client { get; }
 
+    /// <summary>Whether the process has ended (crashed, for a gateway nobody stopped).</summary>
+    public bool HasExited => process.HasExited;
+
+    /// <summary>What the process wrote to stderr so far (an unhandled exception's trace, for one that crashed).</summary>
+    public string Error => process.Error;
+
     /// <summary>The process's REX_HOME (where the built-in model is written).</summary>
     public string Home => home.Path;
 
