@@ -141,6 +141,15 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
     }
 
     [Fact]
+    public async Task AnUnknownPathUnderV1IsA404InOpenAisShape()
+    {
+        using var response = await gateway.Http.GetAsync($"{gateway.V1}/embeddings");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal(("not_found", "GET /v1/embeddings is not an endpoint of this API"), ((string?)error["code"], (string?)error["message"]));
+    }
+
+    [Fact]
     public async Task ModelsListsTheServedModel()
     {
         var models = JsonNode.Parse(await gateway.Http.GetStringAsync($"{gateway.V1}/models"))!;

@@ -35,6 +35,10 @@ public sealed partial class OpenAiCall(ApiKeyCheck keys, ILogger<OpenAiCall> log
         }
     }
 
+    /// <summary>Any other path under /v1 (or a method a route does not take): OpenAI's 404 JSON, not an empty body.</summary>
+    public Task NotFound(HttpContext context) => Write(context, StatusCodes.Status404NotFound,
+        new OpenAiError($"{context.Request.Method} {context.Request.Path} is not an endpoint of this API", OpenAiErrors.InvalidRequest, null, "not_found"));
+
     static Task Write(HttpContext context, int status, OpenAiError error)
     {
         context.Response.StatusCode = status;

@@ -21,6 +21,7 @@ public static class OpenAiEndpoints
         app.MapGet("/v1/models", (HttpContext context, OpenAiCall call, ModelsEndpoint models) => call.Run(context, models.Handle));
         app.MapPost("/v1/completions", (HttpContext context, OpenAiCall call, CompletionsEndpoint completions) => call.Run(context, completions.Handle));
         app.MapPost("/v1/chat/completions", (HttpContext context, OpenAiCall call, ChatCompletionsEndpoint chat) => call.Run(context, chat.Handle));
+        app.MapFallback("/v1/{**path}", (HttpContext context, OpenAiCall call) => call.NotFound(context));
         // For load balancers and probes, open without the API key as gRPC health is: 200 once every expert is placed, else 503.
         app.MapHealthChecks("/health");
         return app;

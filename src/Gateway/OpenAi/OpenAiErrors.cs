@@ -7,7 +7,7 @@ namespace Rex.Gateway.OpenAi;
 /// <summary>What went wrong behind the API as an HTTP status and OpenAI's error body, as gRPC's ApiErrors does for statuses.</summary>
 public static class OpenAiErrors
 {
-    const string InvalidRequest = "invalid_request_error";
+    internal const string InvalidRequest = "invalid_request_error";
     const string ServerError = "server_error";
 
     public static (int Status, OpenAiError Error) Of(Exception error) => error switch
