@@ -13,6 +13,7 @@ namespace Rex.EndToEnd.Tests;
 /// every request ends, with the local engine's tokens or UNAVAILABLE; new requests succeed again; every expert
 /// replica is active again, on the silos that are left. Prints detection and recovery times.
 /// </summary>
+[Collection(Alone.Name)]
 public sealed class SiloLossTests(ITestOutputHelper output)
 {
     const int MaxTokens = 40;
@@ -59,6 +60,13 @@ public sealed class SiloLossTests(ITestOutputHelper output)
             Assert.True(served < TimeSpan.FromSeconds(30), $"no new request succeeded within 30 s of the kill ({served})");
             if (replicas == 2) Assert.Equal(0, unavailable); // the other replica takes the rows at once
         }
+        catch
+        {
+            // The processes' logs say why a recovery failed; they go with the temporary directory.
+            foreach (var log in Directory.GetFiles(state.Path, "*.log"))
+                output.WriteLine($"--- {Path.GetFileName(log)}\n{string.Join('\n', File.ReadLines(log).TakeLast(80))}");
+            throw;
+        }
         finally
         {
             await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", state.Path], environment);
@@ -96,7 +104,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
                 Assert.Equal(expected, response.TokenIds);
                 return clock.Elapsed;
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled && clock.Elapsed < TimeSpan.FromSeconds(60))
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled && clock.Elapsed < TimeSpan.FromSeconds(120))
             {
                 await Task.Delay(200);
             }

@@ -64,6 +64,7 @@ internal static partial class ClusterUpCommand
                 "--Logging:LogLevel:Default=Information",
                 "--Logging:LogLevel:Microsoft=Warning",
                 "--Logging:LogLevel:Orleans=Warning",
+                "--Logging:LogLevel:Polly=Warning", // Orleans' placement pipeline logs every attempt at Information
             ];
             var primaryPort = FreePort.Pick();
             var processes = new List<ClusterProcess>();

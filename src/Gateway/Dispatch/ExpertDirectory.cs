@@ -23,10 +23,14 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     readonly ISiloMetadataCache metadata;
     readonly GatewayOptions options;
     readonly ILogger logger;
+    // One replica that does not answer must not hold up the refresh of the others (and the steps waiting on it).
+    static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(10);
+
     readonly ReplicaRoute[][][] routes; // [layer][expert][replica]
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly SemaphoreSlim refreshGate = new(1, 1);
     readonly CancellationTokenSource stopping = new();
+    readonly RefreshSignal refreshSignal = new();
     readonly Task watcher;
     volatile ExpertGrainInfo[] infos = [];
 
@@ -61,6 +65,13 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
         routes[layer][expert].Where(r => r.DataPlane.Length > 0).ToArray();
 
     /// <summary>
+    /// Where a dispatch may plan an expert's rows: its placed replicas, or, while none is placed (its last silo was
+    /// lost), every replica unplaced; a message to an unplaced replica is not sent but waits for its placement.
+    /// </summary>
+    public IReadOnlyList<ReplicaRoute> Routable(int layer, int expert) =>
+        Replicas(layer, expert) is { Count: > 0 } placed ? placed : routes[layer][expert];
+
+    /// <summary>
     /// Describes every replica now (activating any that are not) and updates the addresses of those that answer;
     /// true when all did. A replica that does not answer keeps its last address (or none, if marked down).
     /// </summary>
@@ -88,20 +99,26 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops routing to a silo whose data plane failed, until a refresh finds its replicas again.</summary>
+    /// <summary>
+    /// Stops routing to a silo whose data plane failed, until a refresh finds its replicas again, and asks for that
+    /// refresh now (in the background: a step retries on the other replicas without waiting for it).
+    /// </summary>
     public void MarkDown(string dataPlane)
     {
         foreach (var route in routes.SelectMany(layer => layer.SelectMany(expert => expert)))
             if (route.DataPlane == dataPlane) route.DataPlane = "";
+        refreshSignal.Signal();
     }
 
     async Task<ExpertGrainInfo?> Describe(ReplicaRoute route, CancellationToken cancellationToken)
     {
         try
         {
-            return await grains.GetGrain<IExpertGrain>(route.Key.ToString()).Describe().WaitAsync(cancellationToken);
+            return await grains.GetGrain<IExpertGrain>(route.Key.ToString()).Describe().WaitAsync(DescribeTimeout, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // Orleans cancels a call it cannot address yet (a lost silo's directory range still under lease): that replica
+        // did not answer this time, like any other failure; only the caller's own cancellation ends the refresh.
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             LogDescribeFailed(route.Key, e.Message);
             return null;
@@ -113,12 +130,12 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
         try
         {
             await WaitForExpertSilos(cancellationToken);
-            var changes = WatchMembership(cancellationToken);
+            WatchMembership(cancellationToken);
             while (!cancellationToken.IsCancellationRequested)
             {
                 await TryRefresh(cancellationToken);
                 var period = ready.Task.IsCompleted ? TimeSpan.FromSeconds(options.ExpertDirectoryRefreshSeconds) : TimeSpan.FromSeconds(1);
-                await Task.WhenAny(Task.Delay(period, cancellationToken), changes.Next());
+                await Task.WhenAny(Task.Delay(period, cancellationToken), refreshSignal.Next());
             }
         }
         catch (OperationCanceledException)
@@ -139,25 +156,21 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
             && manifests.Current.Silos.ContainsKey(m.SiloAddress)
             && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Expert));
 
-    MembershipChanges WatchMembership(CancellationToken cancellationToken)
-    {
-        var changes = new MembershipChanges();
+    void WatchMembership(CancellationToken cancellationToken) =>
         _ = Task.Run(async () =>
         {
             try
             {
-                await foreach (var _ in membership.MembershipUpdates.WithCancellation(cancellationToken)) changes.Signal();
+                await foreach (var _ in membership.MembershipUpdates.WithCancellation(cancellationToken)) refreshSignal.Signal();
             }
             catch (OperationCanceledException)
             {
                 // Stopping.
             }
         }, cancellationToken);
-        return changes;
-    }
 
-    // A signal that completes the current waiter on each membership change.
-    sealed class MembershipChanges
+    // A signal that completes the current waiter on each membership change or failed dispatch.
+    sealed class RefreshSignal
     {
         TaskCompletionSource next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -28,7 +28,7 @@ public sealed class ExpertDispatcher(
         using var expertsCpu = routing.Experts.to(ScalarType.Int64, CPU).contiguous();
         using var weightsCpu = routing.Weights.to(ScalarType.Float32, CPU).contiguous();
         var plan = planner.Plan(rows, topK, expertsCpu.data<long>().ToArray(), weightsCpu.data<float>().ToArray(), numExperts,
-            expert => directory.Replicas(layer, expert));
+            expert => directory.Routable(layer, expert));
         counters.Count(plan);
         if (metrics.IsRoutingMeasured) CountRoutedRows(layer, plan);
         var span = trace == default ? null

@@ -81,10 +81,25 @@ public sealed class InFlightDispatch
         [.. (await Task.WhenAll(messages.Select(m => Send(m, 1)))).SelectMany(replies => replies)];
 
     // Sends one message and returns its reply; after a retryable failure, its slots regrouped by where they can go now.
+    // A message planned for unplaced replicas (their last silo was lost) is not sent: its slots wait for a placement.
     async Task<(SiloMessagePlan, ExpertPartial)[]> Send(SiloMessagePlan message, int attempt)
     {
+        var (reply, failure) = message.DataPlane.Length == 0
+            ? (null, new Status(StatusCode.Unavailable, "no replica of its experts is placed"))
+            : await TrySend(message);
+        if (reply is not null) return [(message, reply)];
+        // A lost silo or a moved expert is worth another try; anything else is a bug on one side, not the client's.
+        if (failure.StatusCode is not (StatusCode.Unavailable or StatusCode.NotFound) || attempt >= MaxAttempts)
+            throw new RpcException(new Status(failure.StatusCode is StatusCode.Unavailable or StatusCode.NotFound ? StatusCode.Unavailable : StatusCode.Internal,
+                $"layer {batch.Layer}: {failure.Detail}"));
+        if (message.DataPlane.Length > 0) dispatcher.Directory.MarkDown(message.DataPlane);
+        var retried = await Task.WhenAll((await Regroup(message)).Select(m => Send(m, attempt + 1)));
+        return [.. retried.SelectMany(r => r)];
+    }
+
+    async Task<(ExpertPartial? Reply, Status Failure)> TrySend(SiloMessagePlan message)
+    {
         foreach (var slice in message.Slices) slice.Route.AddOutstanding(slice.LocalRows.Count);
-        Status failure;
         try
         {
             dispatcher.Counters.CountMessage(message.Rows.Count);
@@ -92,27 +107,19 @@ public sealed class InFlightDispatch
             var sent = Stopwatch.GetTimestamp();
             var reply = await dispatcher.Channels.For(message.DataPlane).Send(request, deadline.Token);
             dispatcher.Metrics.Dispatched(message.DataPlane, request.Hidden.Length, reply.Partial.Length, Stopwatch.GetElapsedTime(sent));
-            if (reply.StatusCode == (int)StatusCode.OK && reply.NumRows == message.Rows.Count) return [(message, reply)];
-            failure = reply.StatusCode == (int)StatusCode.OK
+            if (reply.StatusCode == (int)StatusCode.OK && reply.NumRows == message.Rows.Count) return (reply, Status.DefaultSuccess);
+            return (null, reply.StatusCode == (int)StatusCode.OK
                 ? new Status(StatusCode.Internal, $"{message.DataPlane} answered {reply.NumRows} rows for {message.Rows.Count}")
-                : new Status((StatusCode)reply.StatusCode, $"{message.DataPlane}: {reply.StatusMessage}");
+                : new Status((StatusCode)reply.StatusCode, $"{message.DataPlane}: {reply.StatusMessage}"));
         }
         catch (RpcException e)
         {
-            failure = e.Status;
+            return (null, e.Status);
         }
         finally
         {
             foreach (var slice in message.Slices) slice.Route.AddOutstanding(-slice.LocalRows.Count);
         }
-        // A lost silo or a moved expert is worth another try; anything else is a bug on one side, not the client's.
-        if (failure.StatusCode is not (StatusCode.Unavailable or StatusCode.NotFound) || attempt >= MaxAttempts)
-            throw new RpcException(new Status(failure.StatusCode is StatusCode.Unavailable or StatusCode.NotFound ? StatusCode.Unavailable : StatusCode.Internal,
-                $"layer {batch.Layer}: {failure.Detail}"));
-        dispatcher.Directory.MarkDown(message.DataPlane);
-        await dispatcher.Directory.TryRefresh(deadline.Token);
-        var retried = await Task.WhenAll((await Regroup(message)).Select(m => Send(m, attempt + 1)));
-        return [.. retried.SelectMany(r => r)];
     }
 
     // The same slots, each to its replica's current silo, or to another live replica of the same expert.

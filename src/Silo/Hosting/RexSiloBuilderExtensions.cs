@@ -66,6 +66,17 @@ public static class RexSiloBuilderExtensions
             membership.ProbeTimeout = TimeSpan.FromSeconds(options.ProbeTimeoutSeconds);
             membership.NumMissedProbesLimit = options.NumMissedProbesLimit;
         });
+        // After a crash the directory holds the dead silo's grains under a lease (counted from its estimated failure)
+        // before they may be placed again, lest a silo that is only cut off still runs them. Expert grains are
+        // stateless copies of weights, so a brief duplicate is harmless: the lease only needs to cover detection.
+        silo.Configure<Orleans.Configuration.GrainDirectoryOptions>(directory =>
+            directory.RangeLeaseDuration = TimeSpan.FromSeconds(options.ProbeTimeoutSeconds * options.NumMissedProbesLimit));
+        // The default (eventually consistent) grain directory loses the entries a dead silo held and must then terminate
+        // those grains wherever they run: losing one expert silo would take down the gateway grain and every request in
+        // it. The distributed directory recovers a dead silo's entries from the living, so only its own grains are lost.
+#pragma warning disable ORLEANSEXP003 // evaluation-only API: the behaviour above is what Rex needs
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         var siloPort = FreePort.OrPick(options.SiloPort);
         var gatewayPort = FreePort.OrPick(options.OrleansGatewayPort);
         switch (options.Clustering)
