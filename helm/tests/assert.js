@@ -11,6 +11,9 @@ const expectations = {
     const { gateway, silo } = workloads(r);
     assert.equal(silo.spec.replicas, 2);
     r.env(silo, "REX_Devices").equals("cpu");
+    // SIGTERM drains the silo for up to DrainTimeoutSeconds: the grace period must outlast it.
+    r.env(silo, "REX_DrainTimeoutSeconds").equals("120");
+    assert.equal(silo.spec.template.spec.terminationGracePeriodSeconds, 180);
     r.setting("REX_MinExpertSilos").equals("2");
     r.setting("REX_Model").equals("");
     for (const pod of [gateway, silo]) {

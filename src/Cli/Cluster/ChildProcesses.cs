@@ -9,6 +9,7 @@ namespace Rex.Cli.Cluster;
 /// </summary>
 public static partial class ChildProcesses
 {
+    const int SigInt = 2;
     const int SigTerm = 15;
     const int SigKill = 9;
 
@@ -45,11 +46,14 @@ public static partial class ChildProcesses
         }
     }
 
-    /// <summary>SIGTERM, then SIGKILL if it is still running after `grace`.</summary>
-    public static async Task Stop(int pid, string program, TimeSpan grace)
+    /// <summary>
+    /// SIGTERM (an expert silo drains: moves its experts to the other silos first) or, when not draining, SIGINT
+    /// (stops at once); then SIGKILL if it is still running after `grace`.
+    /// </summary>
+    public static async Task Stop(int pid, string program, TimeSpan grace, bool drain = false)
     {
         if (!IsRunning(pid, program)) return;
-        Kill(pid, SigTerm);
+        Kill(pid, drain ? SigTerm : SigInt);
         var clock = Stopwatch.StartNew();
         while (IsRunning(pid, program) && clock.Elapsed < grace) await Task.Delay(100);
         if (IsRunning(pid, program)) Kill(pid, SigKill);

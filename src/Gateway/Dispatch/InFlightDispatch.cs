@@ -89,7 +89,9 @@ public sealed class InFlightDispatch
             : await TrySend(message);
         if (reply is not null) return [(message, reply)];
         // A lost silo or a moved expert is worth another try; anything else is a bug on one side, not the client's.
-        if (failure.StatusCode is not (StatusCode.Unavailable or StatusCode.NotFound) || attempt >= MaxAttempts)
+        // A moved replica (NOT_FOUND from a live silo: a drain or a rebalance moves replicas one after another) is
+        // followed for as long as the deadline allows; a silo that does not answer gets MaxAttempts.
+        if (failure.StatusCode is not (StatusCode.Unavailable or StatusCode.NotFound) || (failure.StatusCode == StatusCode.Unavailable && attempt >= MaxAttempts))
             throw new RpcException(new Status(failure.StatusCode is StatusCode.Unavailable or StatusCode.NotFound ? StatusCode.Unavailable : StatusCode.Internal,
                 $"layer {batch.Layer}: {failure.Detail}"));
         if (message.DataPlane.Length > 0) dispatcher.Directory.MarkDown(message.DataPlane);

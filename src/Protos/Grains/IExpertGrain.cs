@@ -9,6 +9,9 @@ public interface IExpertGrain : IGrainWithStringKey
 {
     /// <summary>Activates the expert if needed and says where it lives and how much it has served.</summary>
     Task<ExpertGrainInfo> Describe();
+
+    /// <summary>Moves the replica to another expert silo once idle (Orleans migration: placement picks the silo, weights reload there).</summary>
+    Task Move();
 }
 
 /// <summary>Where an expert replica lives: its silo, that silo's data-plane address, its device.</summary>

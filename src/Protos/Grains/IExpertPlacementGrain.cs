@@ -16,6 +16,9 @@ public interface IExpertPlacementGrain : IGrainWithStringKey
 
     /// <summary>Forgets a replica that deactivated on a silo.</summary>
     Task Release(ExpertGrainKey expert, SiloAddress silo);
+
+    /// <summary>Places no more replicas on a silo that is draining (it leaves the cluster soon).</summary>
+    Task Cordon(SiloAddress silo);
 }
 
 /// <summary>A live silo with the expert role and the bytes it offers for expert weights.</summary>

@@ -72,6 +72,12 @@ public sealed partial class ExpertGrain(
             expert.Executor.Spec.Name, expert.Bytes, expert.RowsServed);
     }
 
+    public Task Move()
+    {
+        this.MigrateOnIdle();
+        return Task.CompletedTask;
+    }
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Expert {Key} loaded on {Device} ({Bytes} bytes)")]
     partial void LogActivated(ExpertGrainKey key, string device, long bytes);
 

@@ -8,15 +8,18 @@ namespace Rex.Silo.Grains;
 /// the same moment (a gateway activating every expert at once) still spread. A silo's load is the bytes and
 /// count of the replicas recorded on it; a replica prefers silos that do not already hold another replica of
 /// the same expert. A replica keeps its recorded silo while that silo is a candidate (a lost silo is not; a
-/// migration's target silo is the only candidate).
+/// migration's target silo is the only candidate). A draining silo is cordoned: no new replica goes there.
 /// </summary>
 [KeepAlive]
 public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
 {
     readonly Dictionary<ExpertGrainKey, (SiloAddress Silo, long Bytes)> placed = [];
+    readonly HashSet<SiloAddress> cordoned = [];
 
     public Task<SiloAddress> Choose(ExpertGrainKey expert, long bytes, ExpertSiloCandidate[] candidates)
     {
+        candidates = [.. candidates.Where(c => !cordoned.Contains(c.Silo))];
+        if (candidates.Length == 0) throw new OrleansException($"every live expert silo is draining: nowhere to place {expert}");
         // Two activation attempts can race for one grain (a retried call while the first is still activating);
         // only one activation survives, so both must get the same answer or the ledger drifts from reality.
         if (placed.TryGetValue(expert, out var existing) && candidates.Any(c => c.Silo.Equals(existing.Silo)))
@@ -35,6 +38,12 @@ public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
     public Task Release(ExpertGrainKey expert, SiloAddress silo)
     {
         if (placed.TryGetValue(expert, out var entry) && entry.Silo.Equals(silo)) placed.Remove(expert);
+        return Task.CompletedTask;
+    }
+
+    public Task Cordon(SiloAddress silo)
+    {
+        cordoned.Add(silo);
         return Task.CompletedTask;
     }
 

@@ -42,6 +42,12 @@ public sealed class RexOptions
     /// <summary>Missed probes after which a silo is suspected (Orleans' default is 3 probes of 5 s).</summary>
     public int NumMissedProbesLimit { get; set; } = 2;
 
+    /// <summary>
+    /// How long an expert silo told to stop (SIGTERM) spends moving its experts to other expert silos before it exits
+    /// anyway; the host's shutdown timeout is this plus a margin, and a pod's termination grace period must cover both.
+    /// </summary>
+    public double DrainTimeoutSeconds { get; set; } = 120;
+
     /// <summary>Shared secret gateways present to expert silos on the data plane; set the same on every process. Empty: none.</summary>
     public string DataPlaneSecret { get; set; } = "";
 

@@ -8,6 +8,7 @@ using Rex.Silo.DataPlane;
 using Rex.Silo.Devices;
 using Rex.Silo.Experts;
 using Rex.Silo.Placement;
+using Rex.Silo.Drain;
 
 namespace Rex.Silo.Hosting;
 
@@ -52,6 +53,9 @@ public static class RexSiloBuilderExtensions
             services.AddSingleton<ExpertRegistry>();
             services.AddSingleton<ExpertBatchRunner>();
             services.AddHostedService<DataPlaneServer>();
+            services.AddHostedService<SiloDrain>();
+            // Stopping waits for the drain; the margin covers the data plane and Orleans' own shutdown after it.
+            services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainTimeoutSeconds + 30));
         }
         return silo;
     }
