@@ -45,16 +45,25 @@ internal sealed class StreamingCluster : IAsyncDisposable
     public static async Task<StreamingCluster> Start(ITestOutputHelper output, int replicas, int seed)
     {
         var cluster = new StreamingCluster(output, seed);
-        var up = await ChildProcess.Run("rex.dll",
-        [
-            "cluster", "up", "--silos", "3", "--expert-replicas", replicas.ToString(), "--model", TestPaths.DbrxTiny,
-            "--port", "0", "--http-port", "0", "--state", cluster.State,
-        ], cluster.Environment);
-        Assert.True(up.ExitCode == 0, up.Error);
-        cluster.Client = new RexClient(new RexClientOptions { Address = up.Output.Trim().Split('\n')[^1], MaxRetries = 0 });
-        cluster.Streams = [.. cluster.Prompts.Select(cluster.Outcome)];
-        while (Volatile.Read(ref cluster.received) < 4 * cluster.Prompts.Length) await Task.Delay(10);
-        return cluster;
+        try
+        {
+            var up = await ChildProcess.Run("rex.dll",
+            [
+                "cluster", "up", "--silos", "3", "--expert-replicas", replicas.ToString(), "--model", TestPaths.DbrxTiny,
+                "--port", "0", "--http-port", "0", "--state", cluster.State,
+            ], cluster.Environment);
+            Assert.True(up.ExitCode == 0, up.Error);
+            cluster.Client = new RexClient(new RexClientOptions { Address = up.Output.Trim().Split('\n')[^1], MaxRetries = 0 });
+            cluster.Streams = [.. cluster.Prompts.Select(cluster.Outcome)];
+            while (Volatile.Read(ref cluster.received) < 4 * cluster.Prompts.Length) await Task.Delay(10);
+            return cluster;
+        }
+        catch
+        {
+            // The caller never gets it to dispose: bring down what started and remove the directories here.
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     async Task<(int[]? Tokens, StatusCode Status)> Outcome(int[] prompt)

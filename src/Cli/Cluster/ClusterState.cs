@@ -2,8 +2,13 @@ using System.Text.Json;
 
 namespace Rex.Cli.Cluster;
 
-/// <summary>One process of a local cluster: its role, pid and log file.</summary>
-public sealed record ClusterProcess(string Role, int Pid, string Log);
+/// <summary>One process of a local cluster: its role (gateway, or silo-N for an expert silo), pid and log file.</summary>
+public sealed record ClusterProcess(string Role, int Pid, string Log)
+{
+    public const string GatewayRole = "gateway";
+
+    public bool IsGateway => Role == GatewayRole;
+}
 
 /// <summary>What `rex cluster up` started (the gateway address once known), saved after each start so `rex cluster down` can stop it.</summary>
 public sealed record ClusterState(string Gateway, IReadOnlyList<ClusterProcess> Processes)
@@ -13,6 +18,10 @@ public sealed record ClusterState(string Gateway, IReadOnlyList<ClusterProcess> 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static string DefaultDirectory => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Rex.Model.TinyModel.BuiltInModel.DefaultPath)!)!, "cluster");
+
+    /// <summary>The cluster started from `directory`; one must have been.</summary>
+    public static ClusterState Require(string directory) =>
+        Read(directory) ?? throw new InvalidOperationException($"no cluster was started from {directory}");
 
     public static ClusterState? Read(string directory)
     {

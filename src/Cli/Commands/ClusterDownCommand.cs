@@ -13,7 +13,7 @@ internal static class ClusterDownCommand
         CliAction.Set(command, (parse, output) =>
         {
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
-            var cluster = ClusterState.Read(directory) ?? throw new InvalidOperationException($"no cluster was started from {directory}");
+            var cluster = ClusterState.Require(directory);
             foreach (var process in cluster.Processes)
                 ChildProcesses.Stop(process.Pid, ClusterUpCommand.Program(process.Role), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
             ClusterState.Delete(directory);

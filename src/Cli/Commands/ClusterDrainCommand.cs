@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Rex.Cli.Cluster;
+using Rex.Silo.Drain;
 
 namespace Rex.Cli.Commands;
 
@@ -20,17 +21,18 @@ internal static class ClusterDrainCommand
         CliAction.Set(command, (parse, output) =>
         {
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
-            var cluster = ClusterState.Read(directory) ?? throw new InvalidOperationException($"no cluster was started from {directory}");
+            var cluster = ClusterState.Require(directory);
             var name = parse.GetValue(silo)!;
-            var process = cluster.Processes.FirstOrDefault(p => p.Role == name && p.Role != "gateway")
-                ?? throw new ArgumentException($"silo '{name}' is not an expert silo of this cluster (it has {string.Join(", ", cluster.Processes.Where(p => p.Role != "gateway").Select(p => p.Role))})", "silo");
+            var silos = cluster.Processes.Where(p => !p.IsGateway).ToArray();
+            var process = silos.FirstOrDefault(p => p.Role == name)
+                ?? throw new ArgumentException($"silo '{name}' is not an expert silo of this cluster (it has {string.Join(", ", silos.Select(p => p.Role))})", "silo");
             var program = ClusterUpCommand.Program(process.Role);
             if (!ChildProcesses.IsRunning(process.Pid, program)) throw new InvalidOperationException($"{name} (pid {process.Pid}) is not running");
             var clock = Stopwatch.StartNew();
             ChildProcesses.Stop(process.Pid, program, TimeSpan.FromSeconds(parse.GetValue(timeout)), drain: true).GetAwaiter().GetResult();
             new ClusterState(cluster.Gateway, [.. cluster.Processes.Where(p => p != process)]).Write(directory);
-            string[] outcomes = ["Drained:", "Drain incomplete:", "Drain failed:", "No other expert silo"];
-            var outcome = File.ReadLines(process.Log).Select(l => l.Trim()).LastOrDefault(l => outcomes.Any(o => l.StartsWith(o, StringComparison.Ordinal)));
+            var outcome = File.ReadLines(process.Log).Select(l => l.Trim())
+                .LastOrDefault(l => SiloDrain.Outcomes.Any(o => l.StartsWith(o, StringComparison.Ordinal)));
             output.WriteLine($"{name} stopped after {clock.Elapsed.TotalSeconds:F1} s: {outcome ?? "it hosted no experts"}");
         });
         return command;

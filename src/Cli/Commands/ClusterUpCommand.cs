@@ -78,7 +78,7 @@ internal static partial class ClusterUpCommand
             {
                 var gatewayLog = Path.Combine(directory, "gateway.log");
                 File.WriteAllText(gatewayLog, "");
-                Started(new ClusterProcess("gateway", ChildProcesses.Start(GatewayProgram,
+                Started(new ClusterProcess(ClusterProcess.GatewayRole, ChildProcesses.Start(GatewayProgram,
                 [
                     .. common,
                     "--Rex:Roles=gateway",
@@ -116,7 +116,7 @@ internal static partial class ClusterUpCommand
         return command;
     }
 
-    internal static string Program(string role) => role == "gateway" ? GatewayProgram : SiloProgram;
+    internal static string Program(string role) => role == ClusterProcess.GatewayRole ? GatewayProgram : SiloProgram;
 
     // The gateway prints "Rex gateway serving MODEL on URL" once its API listens.
     static string WaitForGateway(IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)

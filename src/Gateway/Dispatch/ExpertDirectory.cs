@@ -17,15 +17,15 @@ namespace Rex.Gateway.Dispatch;
 /// </summary>
 public sealed partial class ExpertDirectory : IAsyncDisposable
 {
+    // One replica that does not answer must not hold up the refresh of the others (and the steps waiting on it).
+    static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(10);
+
     readonly IGrainFactory grains;
     readonly IClusterMembershipService membership;
     readonly IClusterManifestProvider manifests;
     readonly ISiloMetadataCache metadata;
     readonly GatewayOptions options;
     readonly ILogger logger;
-    // One replica that does not answer must not hold up the refresh of the others (and the steps waiting on it).
-    static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(10);
-
     readonly ReplicaRoute[][][] routes; // [layer][expert][replica]
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly SemaphoreSlim refreshGate = new(1, 1);
@@ -151,10 +151,7 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     }
 
     // Placement sees a silo only once its grain manifest has reached this one, which can lag its membership.
-    int CountExpertSilos() => membership.CurrentSnapshot.Members.Values
-        .Count(m => m.Status == SiloStatus.Active
-            && manifests.Current.Silos.ContainsKey(m.SiloAddress)
-            && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Expert));
+    int CountExpertSilos() => SiloRoles.ActiveWith(membership, metadata, SiloRoles.Expert).Count(manifests.Current.Silos.ContainsKey);
 
     void WatchMembership(CancellationToken cancellationToken) =>
         _ = Task.Run(async () =>

@@ -91,9 +91,9 @@ public sealed class InFlightDispatch
         // A lost silo or a moved expert is worth another try; anything else is a bug on one side, not the client's.
         // A moved replica (NOT_FOUND from a live silo: a drain or a rebalance moves replicas one after another) is
         // followed for as long as the deadline allows; a silo that does not answer gets MaxAttempts.
-        if (failure.StatusCode is not (StatusCode.Unavailable or StatusCode.NotFound) || (failure.StatusCode == StatusCode.Unavailable && attempt >= MaxAttempts))
-            throw new RpcException(new Status(failure.StatusCode is StatusCode.Unavailable or StatusCode.NotFound ? StatusCode.Unavailable : StatusCode.Internal,
-                $"layer {batch.Layer}: {failure.Detail}"));
+        var retryable = failure.StatusCode is StatusCode.Unavailable or StatusCode.NotFound;
+        if (!retryable || (failure.StatusCode == StatusCode.Unavailable && attempt >= MaxAttempts))
+            throw new RpcException(new Status(retryable ? StatusCode.Unavailable : StatusCode.Internal, $"layer {batch.Layer}: {failure.Detail}"));
         if (message.DataPlane.Length > 0) dispatcher.Directory.MarkDown(message.DataPlane);
         var retried = await Task.WhenAll((await Regroup(message)).Select(m => Send(m, attempt + 1)));
         return [.. retried.SelectMany(r => r)];

@@ -30,6 +30,15 @@ public sealed partial class SiloDrain(
     // Long enough for a replica to load its weights on the target silo.
     static readonly TimeSpan MoveTimeout = TimeSpan.FromSeconds(30);
 
+    // How each drain's log line begins: `rex cluster drain` reports the last one from the silo's log.
+    const string Drained = "Drained:";
+    const string Incomplete = "Drain incomplete:";
+    const string Nowhere = "No other expert silo is alive:";
+    const string Failed = "Drain failed:";
+
+    /// <summary>The beginnings of the log lines that say how a drain ended.</summary>
+    public static IReadOnlyList<string> Outcomes { get; } = [Drained, Incomplete, Nowhere, Failed];
+
     PosixSignalRegistration? interrupt;
     volatile bool interrupted;
 
@@ -66,8 +75,7 @@ public sealed partial class SiloDrain(
         else LogIncomplete(hosted - registry.All.Count, registry.All.Count, clock.Elapsed.TotalSeconds);
     }
 
-    bool OtherExpertSilos() => membership.CurrentSnapshot.Members.Values.Any(m =>
-        m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress) && SiloRoles.Has(metadata.GetSiloMetadata(m.SiloAddress), SiloRoles.Expert));
+    bool OtherExpertSilos() => SiloRoles.ActiveWith(membership, metadata, SiloRoles.Expert).Any(s => !s.Equals(silo.SiloAddress));
 
     // Noted only: the host's own handler still stops the process.
     public Task StartingAsync(CancellationToken cancellationToken)
@@ -88,15 +96,15 @@ public sealed partial class SiloDrain(
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Drained: moved all {Experts} expert replicas to other silos in {Seconds:F1} s")]
+    [LoggerMessage(Level = LogLevel.Information, Message = Drained + " moved all {Experts} expert replicas to other silos in {Seconds:F1} s")]
     partial void LogDrained(int experts, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain incomplete: moved {Moved} expert replicas, {Left} still here after {Seconds:F1} s; they reactivate elsewhere when this silo is gone")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = Incomplete + " moved {Moved} expert replicas, {Left} still here after {Seconds:F1} s; they reactivate elsewhere when this silo is gone")]
     partial void LogIncomplete(int moved, int left, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No other expert silo is alive: {Experts} expert replicas stop with this silo")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = Nowhere + " {Experts} expert replicas stop with this silo")]
     partial void LogNowhere(int experts);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain failed: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = Failed + " {Error}")]
     partial void LogFailed(string error);
 }

@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Rex.Silo.Hosting;
@@ -20,6 +21,12 @@ public static class SiloRoles
     public static IReadOnlyList<string> Devices(SiloMetadata metadata) => List(metadata, DevicesKey);
 
     public static bool Has(SiloMetadata metadata, string role) => Roles(metadata).Contains(role);
+
+    /// <summary>The active silos of the cluster (as this silo's membership sees them) that advertise `role`.</summary>
+    public static IEnumerable<SiloAddress> ActiveWith(IClusterMembershipService membership, ISiloMetadataCache metadata, string role) =>
+        membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && Has(metadata.GetSiloMetadata(m.SiloAddress), role))
+            .Select(m => m.SiloAddress);
 
     public static long ExpertMemoryBytes(SiloMetadata metadata) =>
         metadata.Metadata.TryGetValue(ExpertMemoryKey, out var value) && long.TryParse(value, out var bytes) ? bytes : 0;
