@@ -204,6 +204,25 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, (await Post("completions", new JsonObject { ["prompt"] = "hi", ["max_tokens"] = 2 })).Status);
     }
 
+    [Theory]
+    [InlineData("text/plain", 415, "Content-Type 'text/plain' is not supported")]
+    [InlineData("application/x-www-form-urlencoded", 415, "send the body as application/json")]
+    [InlineData("application/json; charset=utf-16", 415, "charset 'utf-16' is not supported")]
+    [InlineData("application/json; charset=UTF-8", 200, null)]
+    [InlineData(null, 200, null)]
+    public async Task BodiesDeclaredAsAnythingButJsonInUtf8Are415(string? contentType, int status, string? message)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"prompt": "hi", "max_tokens": 2}"""));
+        if (contentType is not null) content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await gateway.Http.PostAsync($"{gateway.V1}/completions", content);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        if (message is null) Assert.Equal("text_completion", (string?)body["object"]);
+        else Assert.Contains(message, (string?)body["error"]!["message"]);
+    }
+
     [Fact]
     public async Task ConcurrentBadRequestsLeaveTheGoodOnesAlone()
     {

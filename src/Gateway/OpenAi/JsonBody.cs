@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 using Rex.Gateway.Hosting;
 
 namespace Rex.Gateway.OpenAi;
@@ -25,10 +26,13 @@ public abstract class JsonBody
 
     /// <summary>
     /// Reads the body as one <typeparamref name="T"/> as it arrives, within the request size limit: past it reading
-    /// fails with Kestrel's 413. JSON that does not fit is an <see cref="ArgumentException"/> naming the field.
+    /// fails with Kestrel's 413. A body declared as anything but JSON in UTF-8 is refused with 415 before it is read;
+    /// one with no Content-Type is read as JSON, as OpenAI's servers do (`curl -d` users often leave it out). JSON
+    /// that does not fit is an <see cref="ArgumentException"/> naming the field.
     /// </summary>
     public static async Task<T> Read<T>(HttpContext context, JsonTypeInfo<T> type) where T : JsonBody
     {
+        RequireJson(context.Request);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = RexApiExtensions.MaxRequestBytes;
         try
         {
@@ -43,6 +47,18 @@ public abstract class JsonBody
                 ? new ArgumentException($"the body is not a valid JSON object ({where})", e)
                 : new ArgumentException($"{field} has a value of the wrong type or malformed JSON ({where})", field, e);
         }
+    }
+
+    static void RequireJson(HttpRequest request)
+    {
+        if (request.ContentType is not { Length: > 0 } declared) return;
+        if (!request.HasJsonContentType())
+            throw new BadHttpRequestException($"Content-Type '{declared}' is not supported: send the body as application/json",
+                StatusCodes.Status415UnsupportedMediaType);
+        var charset = MediaTypeHeaderValue.Parse(declared).Charset;
+        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            throw new BadHttpRequestException($"Content-Type charset '{charset}' is not supported: send the body as UTF-8 (application/json; charset=utf-8)",
+                StatusCodes.Status415UnsupportedMediaType);
     }
 
     /// <summary>
