@@ -17,6 +17,7 @@ public sealed class RexClient : IDisposable
     readonly Cluster.ClusterClient cluster;
     readonly Metadata? headers;
     readonly TimeSpan? timeout;
+    readonly int maxRetries;
 
     /// <param name="address">The gateway, e.g. http://127.0.0.1:50051; the other options keep their defaults.</param>
     /// <exception cref="ArgumentException">The address is not an http:// or https:// URL.</exception>
@@ -38,6 +39,7 @@ public sealed class RexClient : IDisposable
         cluster = new Cluster.ClusterClient(channel);
         headers = options.ApiKey is { } key ? new Metadata { { "authorization", $"Bearer {key}" } } : null;
         timeout = options.Timeout;
+        maxRetries = options.MaxRetries;
     }
 
     /// <summary>Generates a completion of a prompt (text or token ids) and returns it whole.</summary>
@@ -47,9 +49,11 @@ public sealed class RexClient : IDisposable
     /// <summary>
     /// Generates a completion, one message per engine step with the new tokens and their text; the last message
     /// carries the finish reason and usage. The call starts when enumeration starts; leaving the loop cancels it.
+    /// A stream cut by UNAVAILABLE (its gateway lost) is started again, up to MaxRetries times, when nothing was
+    /// delivered yet or its tokens are reproducible (greedy, or seeded); the caller sees each token once.
     /// </summary>
     public IAsyncEnumerable<GenerateStreamResponse> GenerateStreamAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
-        ReadAll(options => rex.GenerateStream(request, options), cancellationToken);
+        ReadAll(options => rex.GenerateStream(request, options), request.Sampling, cancellationToken);
 
     /// <summary>Generates the assistant's reply to a conversation, rendered through the model's chat template.</summary>
     public async Task<GenerateResponse> ChatAsync(ChatRequest request, CancellationToken cancellationToken = default) =>
@@ -57,7 +61,7 @@ public sealed class RexClient : IDisposable
 
     /// <summary>The assistant's reply streamed as <see cref="GenerateStreamAsync(GenerateRequest, CancellationToken)"/> streams.</summary>
     public IAsyncEnumerable<GenerateStreamResponse> ChatStreamAsync(ChatRequest request, CancellationToken cancellationToken = default) =>
-        ReadAll(options => rex.ChatStream(request, options), cancellationToken);
+        ReadAll(options => rex.ChatStream(request, options), request.Sampling, cancellationToken);
 
     /// <summary>Text to token ids as a prompt is encoded (ordinary text: no special tokens).</summary>
     public async Task<TokenizeResponse> TokenizeAsync(TokenizeRequest request, CancellationToken cancellationToken = default) =>
@@ -82,10 +86,35 @@ public sealed class RexClient : IDisposable
     CallOptions Options(CancellationToken cancellationToken) =>
         new(headers, timeout is { } limit ? DateTime.UtcNow + limit : null, cancellationToken);
 
+    // gRPC's retry policy restarts a stream only before its first message; this restarts one cut later. One deadline
+    // (Timeout) bounds every attempt together, as it bounds a stream that is never cut.
     async IAsyncEnumerable<GenerateStreamResponse> ReadAll(Func<CallOptions, AsyncServerStreamingCall<GenerateStreamResponse>> start,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        SamplingParameters? sampling, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var call = start(Options(cancellationToken));
-        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken)) yield return response;
+        var options = Options(cancellationToken);
+        var delivered = new DeliveredStream();
+        for (var restarts = 0; ; restarts++)
+        {
+            using var call = start(options);
+            delivered.Restart();
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await call.ResponseStream.MoveNext(cancellationToken);
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && restarts < maxRetries && (delivered.IsEmpty || Reproducible(sampling)))
+                {
+                    break;
+                }
+                if (!more) yield break;
+                if (delivered.Next(call.ResponseStream.Current) is { } fresh) yield return fresh;
+            }
+        }
     }
+
+    // Greedy (the default) or seeded sampling gives the same tokens again; anything else would give another continuation.
+    static bool Reproducible(SamplingParameters? sampling) =>
+        sampling is null || !sampling.HasTemperature || sampling.Temperature == 0 || sampling.HasSeed;
 }

@@ -25,7 +25,9 @@ public sealed class RexClientOptions
 
     /// <summary>
     /// Retries of a call that fails with UNAVAILABLE (server down or restarting, no expert reachable) before it has
-    /// received a response; 0 turns retries off. Streamed calls are retried only before their first message.
+    /// received a response; 0 turns retries off. A stream cut by UNAVAILABLE after its first message is also started
+    /// again, up to as many times, when its tokens are reproducible (greedy or seeded): the new stream's replay of what
+    /// was delivered is checked and skipped, so a gateway lost behind a Service costs time, not the request.
     /// </summary>
     public int MaxRetries { get; init; } = 2;
 

@@ -14,19 +14,26 @@ namespace Rex.Client.Tests;
 
 /// <summary>
 /// A `rex.v1.Rex` server in this process whose Generate and GenerateStream fail the first `failures` attempts with
-/// `code`, then answer "ok" (streamed: "o", "k"). It counts attempts and keeps each attempt's authorization header.
-/// Plain HTTP/2, or TLS with a given certificate.
+/// `code`, then answer "ok" (streamed: "o" with token 1, "k" with token 2). The next `cutStreams` streams fail with
+/// UNAVAILABLE after their first message, as when a gateway dies mid-stream; with `replayDiffers`, streams after the
+/// first begin with token 7 instead. It counts attempts and keeps each attempt's authorization header. Plain
+/// HTTP/2, or TLS with a given certificate.
 /// </summary>
 public sealed class FlakyServer : Protos.Api.Rex.RexBase, IAsyncDisposable
 {
     readonly WebApplication app;
     int failuresLeft;
+    int cutsLeft;
+    int streams;
+    readonly bool replayDiffers;
     readonly StatusCode code;
     readonly ConcurrentQueue<string> authorizations = new();
 
-    FlakyServer(int port, int failures, StatusCode code, X509Certificate2? certificate)
+    FlakyServer(int port, int failures, StatusCode code, X509Certificate2? certificate, int cutStreams, bool replayDiffers)
     {
         failuresLeft = failures;
+        cutsLeft = cutStreams;
+        this.replayDiffers = replayDiffers;
         this.code = code;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -52,9 +59,9 @@ public sealed class FlakyServer : Protos.Api.Rex.RexBase, IAsyncDisposable
     /// <param name="port">0: a free port.</param>
     /// <param name="certificate">With one, the server speaks TLS only (https).</param>
     public static async Task<FlakyServer> Start(int failures, StatusCode code = StatusCode.Unavailable, int port = 0,
-        X509Certificate2? certificate = null)
+        X509Certificate2? certificate = null, int cutStreams = 0, bool replayDiffers = false)
     {
-        var server = new FlakyServer(port == 0 ? FreePort() : port, failures, code, certificate);
+        var server = new FlakyServer(port == 0 ? FreePort() : port, failures, code, certificate, cutStreams, replayDiffers);
         await server.app.StartAsync();
         return server;
     }
@@ -76,8 +83,10 @@ public sealed class FlakyServer : Protos.Api.Rex.RexBase, IAsyncDisposable
     public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateStreamResponse> responses, ServerCallContext context)
     {
         Attempt(context);
-        await responses.WriteAsync(new GenerateStreamResponse { Text = "o" });
-        await responses.WriteAsync(new GenerateStreamResponse { Text = "k", FinishReason = "stop" });
+        var first = replayDiffers && Interlocked.Increment(ref streams) > 1 ? 7 : 1;
+        await responses.WriteAsync(new GenerateStreamResponse { TokenIds = { first }, Text = "o" });
+        if (Interlocked.Decrement(ref cutsLeft) >= 0) throw new RpcException(new Status(StatusCode.Unavailable, "gateway lost on purpose"));
+        await responses.WriteAsync(new GenerateStreamResponse { TokenIds = { 2 }, Text = "k", FinishReason = "stop" });
     }
 
     void Attempt(ServerCallContext context)

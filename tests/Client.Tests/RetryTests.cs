@@ -16,10 +16,10 @@ public sealed class RetryTests
         MaxBackoff = TimeSpan.FromMilliseconds(200),
     });
 
-    static async Task<string> Streamed(RexClient client)
+    static async Task<string> Streamed(RexClient client, SamplingParameters? sampling = null)
     {
         var text = "";
-        await foreach (var delta in client.GenerateStreamAsync("hi")) text += delta.Text;
+        await foreach (var delta in client.GenerateStreamAsync("hi", sampling)) text += delta.Text;
         return text;
     }
 
@@ -39,6 +39,54 @@ public sealed class RetryTests
         using var client = Client(server.Address, maxRetries: 2);
         Assert.Equal("ok", await Streamed(client));
         Assert.Equal(3, server.Attempts);
+    }
+
+    [Fact]
+    public async Task AGreedyStreamCutMidwayIsStartedAgainAndEachTokenArrivesOnce()
+    {
+        await using var server = await FlakyServer.Start(failures: 0, cutStreams: 2);
+        using var client = Client(server.Address, maxRetries: 2);
+        var deltas = new List<GenerateStreamResponse>();
+        await foreach (var delta in client.GenerateStreamAsync("hi")) deltas.Add(delta);
+        Assert.Equal([[1], [2]], deltas.Select(d => d.TokenIds.ToArray()));
+        Assert.Equal(("ok", "stop"), (string.Concat(deltas.Select(d => d.Text)), deltas[^1].FinishReason));
+        Assert.Equal(3, server.Attempts);
+    }
+
+    [Fact]
+    public async Task ASeededStreamIsStartedAgainButAnUnseededSampledOneFails()
+    {
+        await using var server = await FlakyServer.Start(failures: 0, cutStreams: 2);
+        using var client = Client(server.Address, maxRetries: 1);
+        var error = await Assert.ThrowsAsync<RpcException>(() => Streamed(client, new SamplingParameters { Temperature = 0.8 }));
+        Assert.Equal((StatusCode.Unavailable, "gateway lost on purpose"), (error.StatusCode, error.Status.Detail));
+        Assert.Equal("ok", await Streamed(client, new SamplingParameters { Temperature = 0.8, Seed = 42 }));
+        Assert.Equal(3, server.Attempts);
+    }
+
+    [Fact]
+    public async Task AStreamCutMoreOftenThanMaxRetriesFails()
+    {
+        await using var server = await FlakyServer.Start(failures: 0, cutStreams: 3);
+        using var client = Client(server.Address, maxRetries: 2);
+        var error = await Assert.ThrowsAsync<RpcException>(() => Streamed(client));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(3, server.Attempts);
+    }
+
+    [Fact]
+    public async Task ARestartedStreamThatDiffersFromWhatWasDeliveredFailsInsteadOfContinuing()
+    {
+        await using var server = await FlakyServer.Start(failures: 0, cutStreams: 1, replayDiffers: true);
+        using var client = Client(server.Address, maxRetries: 2);
+        var deltas = new List<GenerateStreamResponse>();
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var delta in client.GenerateStreamAsync("hi")) deltas.Add(delta);
+        });
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("token 0 is 7, not the 1 delivered", error.Status.Detail);
+        Assert.Equal([1], Assert.Single(deltas).TokenIds);
     }
 
     [Theory]

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Rex.Client;
 using Rex.Tests;
@@ -64,13 +61,13 @@ public sealed class ClusterUpTests
         using var state = new TemporaryDirectory();
         using var home = new TemporaryDirectory();
         var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
-        using var redis = StartRedis(out var redisPort);
+        using var redis = RedisServer.Start();
         try
         {
             var up = await ChildProcess.Run("rex.dll",
             [
                 "cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path,
-                "--membership", "redis", "--redis", $"127.0.0.1:{redisPort}",
+                "--membership", "redis", "--redis", redis.ConnectionString,
             ], environment);
             Assert.True(up.ExitCode == 0, up.Error);
             using var client = new RexClient(up.Output.Trim().Split('\n')[^1]);
@@ -83,43 +80,6 @@ public sealed class ClusterUpTests
         finally
         {
             await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", state.Path], environment);
-            redis.Kill();
         }
-    }
-
-    // A private redis-server (from apt; .ci/run installs it) on a free loopback port, without persistence.
-    static Process StartRedis(out int port)
-    {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
-            start.ArgumentList.Add(arg);
-        Process redis;
-        try
-        {
-            redis = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("redis-server is not installed: run .ci/run, or apt-get install redis-server", e);
-        }
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient("127.0.0.1", port);
-                return redis;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100);
-            }
-        }
-        redis.Kill();
-        throw new TimeoutException($"redis-server did not listen on {port}");
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Grpc.Core;
 using Rex.Client;
 using Rex.Protos.Api;
@@ -24,9 +23,7 @@ public sealed class SiloLossTests(ITestOutputHelper output)
         await using var cluster = await StreamingCluster.Start(output, replicas, seed: 21);
         try
         {
-            var victim = JsonDocument.Parse(File.ReadAllText(Path.Combine(cluster.State, "cluster.json"))).RootElement.GetProperty("processes")
-                .EnumerateArray().First(p => p.GetProperty("role").GetString()!.StartsWith("silo-", StringComparison.Ordinal)).GetProperty("pid").GetInt32();
-            Process.GetProcessById(victim).Kill();
+            Process.GetProcessById(cluster.Pid(role => role.StartsWith("silo-", StringComparison.Ordinal))).Kill();
             var killed = Stopwatch.StartNew();
 
             var outcomes = await Task.WhenAll(cluster.Streams);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Grpc.Core;
 using Rex.Client;
 using Rex.Tests;
@@ -6,10 +7,13 @@ using Xunit.Abstractions;
 namespace Rex.EndToEnd.Tests;
 
 /// <summary>
-/// A 4-process cluster from `rex cluster up` (gateway + 3 expert silos) running 16 greedy streams, for tests that
-/// disturb a cluster mid-stream (kill a silo, drain one). Each stream's outcome is its tokens, or null when it
-/// ended with UNAVAILABLE; any other status fails the test, and none may outlast 120 s. Disposing brings the
-/// cluster down; when the test failed, the processes' logs go to its output first.
+/// A cluster from `rex cluster up` running 16 greedy streams, for tests that disturb a cluster mid-stream (kill a
+/// silo, drain one, kill a gateway): by default a gateway and 3 expert silos, each stream on its own connection
+/// without retries. With two gateways the cluster uses Redis membership (a cluster whose localhost primary died
+/// would be gone), the streams reach the gateways through a <see cref="ServiceProxy"/>, and the SDK retries. Each
+/// stream's outcome is its tokens, or null when it ended with UNAVAILABLE; any other status fails the test, and
+/// none may outlast 120 s. Disposing brings the cluster down; when the test failed, the processes' logs go to its
+/// output first.
 /// </summary>
 internal sealed class StreamingCluster : IAsyncDisposable
 {
@@ -18,6 +22,10 @@ internal sealed class StreamingCluster : IAsyncDisposable
     readonly TemporaryDirectory state = new();
     readonly TemporaryDirectory home = new();
     readonly ITestOutputHelper output;
+    RedisServer? redis;
+    ServiceProxy? service;
+    int retries;
+    string address = "";
     int received;
 
     StreamingCluster(ITestOutputHelper output, int seed)
@@ -37,23 +45,40 @@ internal sealed class StreamingCluster : IAsyncDisposable
 
     public string State => state.Path;
 
+    /// <summary>A client of the cluster's (first) gateway, or of the Service in front of two.</summary>
     public RexClient Client { get; private set; } = null!;
+
+    /// <summary>The Service in front of the gateways, when there are two.</summary>
+    public ServiceProxy? Service => service;
 
     public Task<(int[]? Tokens, StatusCode Status)>[] Streams { get; private set; } = [];
 
     /// <summary>Starts the cluster and the streams, and returns once every stream has received 4 tokens.</summary>
-    public static async Task<StreamingCluster> Start(ITestOutputHelper output, int replicas, int seed)
+    public static async Task<StreamingCluster> Start(ITestOutputHelper output, int replicas, int seed, int silos = 3, int gateways = 1)
     {
         var cluster = new StreamingCluster(output, seed);
         try
         {
+            string[] membership = [];
+            if (gateways > 1)
+            {
+                cluster.redis = RedisServer.Start();
+                membership = ["--membership", "redis", "--redis", cluster.redis.ConnectionString];
+            }
             var up = await ChildProcess.Run("rex.dll",
             [
-                "cluster", "up", "--silos", "3", "--expert-replicas", replicas.ToString(), "--model", TestPaths.DbrxTiny,
-                "--port", "0", "--http-port", "0", "--state", cluster.State,
+                "cluster", "up", "--silos", silos.ToString(), "--gateways", gateways.ToString(), "--expert-replicas", replicas.ToString(),
+                "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", cluster.State, .. membership,
             ], cluster.Environment);
             Assert.True(up.ExitCode == 0, up.Error);
-            cluster.Client = new RexClient(new RexClientOptions { Address = up.Output.Trim().Split('\n')[^1], MaxRetries = 0 });
+            var addresses = up.Output.Trim().Split('\n')[^gateways..];
+            if (gateways > 1)
+            {
+                cluster.service = ServiceProxy.Start(addresses);
+                cluster.retries = 4;
+            }
+            cluster.address = cluster.service?.Address ?? addresses[0];
+            cluster.Client = cluster.NewClient(cluster.address);
             cluster.Streams = [.. cluster.Prompts.Select(cluster.Outcome)];
             while (Volatile.Read(ref cluster.received) < 4 * cluster.Prompts.Length) await Task.Delay(10);
             return cluster;
@@ -66,13 +91,18 @@ internal sealed class StreamingCluster : IAsyncDisposable
         }
     }
 
+    RexClient NewClient(string address) =>
+        new(new RexClientOptions { Address = address, MaxRetries = retries, InitialBackoff = TimeSpan.FromMilliseconds(200) });
+
+    // Each stream on its own client, so its own connection: behind the Service, the streams spread over the gateways.
     async Task<(int[]? Tokens, StatusCode Status)> Outcome(int[] prompt)
     {
         var tokens = new List<int>();
+        using var client = NewClient(address);
         try
         {
             using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-            await foreach (var delta in Client.GenerateStreamAsync(ServingTests.Greedy(prompt, MaxTokens), bound.Token))
+            await foreach (var delta in client.GenerateStreamAsync(ServingTests.Greedy(prompt, MaxTokens), bound.Token))
             {
                 tokens.AddRange(delta.TokenIds);
                 Interlocked.Add(ref received, delta.TokenIds.Count);
@@ -85,6 +115,11 @@ internal sealed class StreamingCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The pid of the first process `rex cluster up` started with a role that matches.</summary>
+    public int Pid(Func<string, bool> role) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(State, "cluster.json"))).RootElement.GetProperty("processes")
+            .EnumerateArray().First(p => role(p.GetProperty("role").GetString()!)).GetProperty("pid").GetInt32();
+
     /// <summary>Writes the tail of every process's log to the test output: why a recovery failed.</summary>
     public void WriteLogs()
     {
@@ -96,6 +131,8 @@ internal sealed class StreamingCluster : IAsyncDisposable
     {
         await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", State], Environment);
         Client?.Dispose();
+        if (service is not null) await service.DisposeAsync();
+        redis?.Dispose();
         state.Dispose();
         home.Dispose();
     }

@@ -2,16 +2,22 @@ using System.Text.Json;
 
 namespace Rex.Cli.Cluster;
 
-/// <summary>One process of a local cluster: its role (gateway, or silo-N for an expert silo), pid and log file.</summary>
+/// <summary>One process of a local cluster: its role (gateway, gateway-N for more gateways, or silo-N for an expert silo), pid and log file.</summary>
 public sealed record ClusterProcess(string Role, int Pid, string Log)
 {
     public const string GatewayRole = "gateway";
 
-    public bool IsGateway => Role == GatewayRole;
+    public bool IsGateway => Role == GatewayRole || Role.StartsWith(GatewayRole + "-", StringComparison.Ordinal);
+
+    /// <summary>The role of gateway number <paramref name="index"/>: the first is plain "gateway".</summary>
+    public static string Gateway(int index) => index == 0 ? GatewayRole : $"{GatewayRole}-{index}";
 }
 
-/// <summary>What `rex cluster up` started (the gateway address once known), saved after each start so `rex cluster down` can stop it.</summary>
-public sealed record ClusterState(string Gateway, IReadOnlyList<ClusterProcess> Processes)
+/// <summary>
+/// What `rex cluster up` started (the gateways' addresses once known, the first one first), saved after each start so
+/// `rex cluster down` can stop it.
+/// </summary>
+public sealed record ClusterState(IReadOnlyList<string> Gateways, IReadOnlyList<ClusterProcess> Processes)
 {
     public const string FileName = "cluster.json";
 

@@ -15,9 +15,9 @@ internal static class ClusterDownCommand
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
             var cluster = ClusterState.Require(directory);
             foreach (var process in cluster.Processes)
-                ChildProcesses.Stop(process.Pid, ClusterUpCommand.Program(process.Role), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+                ChildProcesses.Stop(process.Pid, ClusterUpCommand.Program(process), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
             ClusterState.Delete(directory);
-            output.WriteLine($"stopped {cluster.Processes.Count} processes ({cluster.Gateway})");
+            output.WriteLine($"stopped {cluster.Processes.Count} processes ({string.Join(", ", cluster.Gateways)})");
         });
         return command;
     }

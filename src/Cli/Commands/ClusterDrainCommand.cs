@@ -26,11 +26,11 @@ internal static class ClusterDrainCommand
             var silos = cluster.Processes.Where(p => !p.IsGateway).ToArray();
             var process = silos.FirstOrDefault(p => p.Role == name)
                 ?? throw new ArgumentException($"silo '{name}' is not an expert silo of this cluster (it has {string.Join(", ", silos.Select(p => p.Role))})", "silo");
-            var program = ClusterUpCommand.Program(process.Role);
+            var program = ClusterUpCommand.Program(process);
             if (!ChildProcesses.IsRunning(process.Pid, program)) throw new InvalidOperationException($"{name} (pid {process.Pid}) is not running");
             var clock = Stopwatch.StartNew();
             ChildProcesses.Stop(process.Pid, program, TimeSpan.FromSeconds(parse.GetValue(timeout)), drain: true).GetAwaiter().GetResult();
-            new ClusterState(cluster.Gateway, [.. cluster.Processes.Where(p => p != process)]).Write(directory);
+            new ClusterState(cluster.Gateways, [.. cluster.Processes.Where(p => p != process)]).Write(directory);
             var outcome = File.ReadLines(process.Log).Select(l => l.Trim())
                 .LastOrDefault(l => SiloDrain.Outcomes.Any(o => l.StartsWith(o, StringComparison.Ordinal)));
             output.WriteLine($"{name} stopped after {clock.Elapsed.TotalSeconds:F1} s: {outcome ?? "it hosted no experts"}");

@@ -9,8 +9,9 @@ using Rex.Silo.Hosting;
 namespace Rex.Cli.Commands;
 
 /// <summary>
-/// `rex cluster up --silos N [--model DIR] [--port P] [--http-port H] [--membership localhost|redis]`: starts one gateway process and
-/// N expert-silo processes on this machine, waits until every expert replica is active, prints the gateway address.
+/// `rex cluster up --silos N [--gateways G] [--model DIR] [--port P] [--http-port H] [--membership localhost|redis]`: starts G gateway
+/// processes (default 1) and N expert-silo processes on this machine, waits until every gateway has every expert replica active,
+/// prints the gateways' addresses, one per line.
 /// </summary>
 internal static partial class ClusterUpCommand
 {
@@ -33,21 +34,29 @@ internal static partial class ClusterUpCommand
         var devices = new Option<string>("--devices") { Description = "devices of each expert silo (cpu, cpu:0,cpu:1, cuda:0)", DefaultValueFactory = _ => "cpu" };
         var state = new Option<string?>("--state") { Description = "directory for the cluster's state and logs (default ~/.cache/rex/cluster)" };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every expert to be active", DefaultValueFactory = _ => 180 };
+        var gateways = new Option<int>("--gateways")
+        {
+            Description = "gateway processes, each with its own engine over the shared expert silos (ports P, P+1, ... unless 0); " +
+                "a cluster that must survive losing one needs --membership redis",
+            DefaultValueFactory = _ => 1,
+        };
         var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
         var command = new Command("up", "Start a gateway and expert silos as processes on this machine")
         {
-            silos, model, port, httpPort, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
+            silos, gateways, model, port, httpPort, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
         };
         CliAction.Set(command, (parse, output) =>
         {
             var count = parse.GetValue(silos);
             if (count < 1) throw new ArgumentException($"--silos must be at least 1, got {count}", "--silos");
+            var gatewayCount = parse.GetValue(gateways);
+            if (gatewayCount < 1) throw new ArgumentException($"--gateways must be at least 1, got {gatewayCount}", "--gateways");
             var mode = parse.GetValue(membership)!;
             if (mode is not ("localhost" or "redis")) throw new ArgumentException($"--membership '{mode}' is not localhost or redis", "--membership");
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
             Directory.CreateDirectory(directory);
-            if (ClusterState.Read(directory) is { } running && running.Processes.Any(p => ChildProcesses.IsRunning(p.Pid, Program(p.Role))))
-                throw new InvalidOperationException($"a cluster started from {directory} is still running (gateway {running.Gateway}); run `rex cluster down` first");
+            if (ClusterState.Read(directory) is { } running && running.Processes.Any(p => ChildProcesses.IsRunning(p.Pid, Program(p))))
+                throw new InvalidOperationException($"a cluster started from {directory} is still running (gateway {running.Gateways.FirstOrDefault()}); run `rex cluster down` first");
 
             var modelPath = Path.GetFullPath(parse.GetValue(model) ?? BuiltInModel.EnsureCreated());
             // Every process of this cluster shares a fresh data-plane secret, handed down in the environment (not on a
@@ -69,26 +78,32 @@ internal static partial class ClusterUpCommand
             var primaryPort = FreePort.Pick();
             var processes = new List<ClusterProcess>();
             // Saved after every start: an interrupted `up` leaves nothing `down` cannot find.
-            void Started(ClusterProcess process, string gateway = "")
+            void Started(ClusterProcess process)
             {
                 processes.Add(process);
-                new ClusterState(gateway, processes).Write(directory);
+                new ClusterState([], processes).Write(directory);
             }
+            // A fixed port is the first gateway's; the others take the ports after it.
+            static int PortOf(int first, int gateway) => first == 0 ? 0 : first + gateway;
             try
             {
-                var gatewayLog = Path.Combine(directory, "gateway.log");
-                File.WriteAllText(gatewayLog, "");
-                Started(new ClusterProcess(ClusterProcess.GatewayRole, ChildProcesses.Start(GatewayProgram,
-                [
-                    .. common,
-                    "--Rex:Roles=gateway",
-                    $"--Rex:SiloPort={primaryPort}",
-                    $"--Rex:Port={parse.GetValue(port)}",
-                    $"--Rex:HttpPort={parse.GetValue(httpPort)}",
-                    $"--Rex:MinExpertSilos={count}",
-                    $"--Rex:ExpertReplicas={parse.GetValue(replicas)}",
-                    .. (parse.GetValue(gatewayArgs) ?? []).Select(a => "--" + a),
-                ], gatewayLog, directory), gatewayLog));
+                for (var g = 0; g < gatewayCount; g++)
+                {
+                    var role = ClusterProcess.Gateway(g);
+                    var log = Path.Combine(directory, $"{role}.log");
+                    File.WriteAllText(log, "");
+                    Started(new ClusterProcess(role, ChildProcesses.Start(GatewayProgram,
+                    [
+                        .. common,
+                        "--Rex:Roles=gateway",
+                        g == 0 ? $"--Rex:SiloPort={primaryPort}" : $"--Rex:PrimarySiloEndpoint=127.0.0.1:{primaryPort}",
+                        $"--Rex:Port={PortOf(parse.GetValue(port), g)}",
+                        $"--Rex:HttpPort={PortOf(parse.GetValue(httpPort), g)}",
+                        $"--Rex:MinExpertSilos={count}",
+                        $"--Rex:ExpertReplicas={parse.GetValue(replicas)}",
+                        .. (parse.GetValue(gatewayArgs) ?? []).Select(a => "--" + a),
+                    ], log, directory), log));
+                }
                 for (var i = 0; i < count; i++)
                 {
                     var log = Path.Combine(directory, $"silo-{i}.log");
@@ -101,14 +116,15 @@ internal static partial class ClusterUpCommand
                         $"--Rex:PrimarySiloEndpoint=127.0.0.1:{primaryPort}",
                     ], log, directory), log));
                 }
-                var gateway = WaitForGateway(processes, TimeSpan.FromSeconds(parse.GetValue(timeout)));
-                new ClusterState(gateway, processes).Write(directory);
-                WaitForExperts(gateway, count, processes, TimeSpan.FromSeconds(parse.GetValue(timeout)));
-                output.WriteLine(gateway);
+                var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
+                var addresses = processes.Where(p => p.IsGateway).Select(p => WaitForGateway(p, processes, limit)).ToArray();
+                new ClusterState(addresses, processes).Write(directory);
+                foreach (var address in addresses) WaitForExperts(address, count, processes, limit);
+                foreach (var address in addresses) output.WriteLine(address);
             }
             catch
             {
-                foreach (var process in processes) ChildProcesses.Stop(process.Pid, Program(process.Role), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+                foreach (var process in processes) ChildProcesses.Stop(process.Pid, Program(process), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
                 ClusterState.Delete(directory);
                 throw;
             }
@@ -116,19 +132,19 @@ internal static partial class ClusterUpCommand
         return command;
     }
 
-    internal static string Program(string role) => role == ClusterProcess.GatewayRole ? GatewayProgram : SiloProgram;
+    internal static string Program(ClusterProcess process) => process.IsGateway ? GatewayProgram : SiloProgram;
 
-    // The gateway prints "Rex gateway serving MODEL on URL" once its API listens.
-    static string WaitForGateway(IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
+    // A gateway prints "Rex gateway serving MODEL on URL" once its API listens.
+    static string WaitForGateway(ClusterProcess gateway, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
             RequireAlive(processes);
-            if (ServingLine().Match(File.ReadAllText(processes[0].Log)) is { Success: true } match) return match.Groups[1].Value;
+            if (ServingLine().Match(File.ReadAllText(gateway.Log)) is { Success: true } match) return match.Groups[1].Value;
             Thread.Sleep(200);
         }
-        throw new TimeoutException($"the gateway did not start within {timeout.TotalSeconds:F0} s; see {processes[0].Log}");
+        throw new TimeoutException($"{gateway.Role} did not start within {timeout.TotalSeconds:F0} s; see {gateway.Log}");
     }
 
     static void WaitForExperts(string gateway, int expertSilos, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
@@ -159,7 +175,7 @@ internal static partial class ClusterUpCommand
     static void RequireAlive(IReadOnlyList<ClusterProcess> processes)
     {
         foreach (var process in processes)
-            if (!ChildProcesses.IsRunning(process.Pid, Program(process.Role)))
+            if (!ChildProcesses.IsRunning(process.Pid, Program(process)))
                 throw new InvalidOperationException($"{process.Role} exited during start-up; its log ({process.Log}) ends:\n{Tail(process.Log)}");
     }
 

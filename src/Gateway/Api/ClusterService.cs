@@ -4,7 +4,6 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rex.Gateway.Grains;
 using Rex.Protos.Api;
 using Rex.Protos.Grains;
-using Rex.Silo.Experts;
 using Rex.Silo.Hosting;
 
 namespace Rex.Gateway.Api;
@@ -13,7 +12,7 @@ namespace Rex.Gateway.Api;
 /// `rex.v1.Cluster`: the cluster as Orleans sees it (live silos, their roles and devices from silo metadata) and
 /// the experts as the gateway found them (each grain describing where it lives and what it served).
 /// </summary>
-public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache metadata, ModelCatalog catalog) : Cluster.ClusterBase
+public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache metadata, LocalGateway gateway) : Cluster.ClusterBase
 {
     public override async Task<ClusterStatusResponse> GetStatus(ClusterStatusRequest request, ServerCallContext context)
     {
@@ -21,7 +20,7 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
         Dictionary<SiloAddress, Orleans.Runtime.SiloStatus> hosts;
         try
         {
-            status = await grains.GetGrain<IGatewayGrain>(GatewayGrain.KeyOf(catalog.Name)).Status();
+            status = await gateway.Grain.Status();
             hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         }
         catch (Exception e)

@@ -13,7 +13,7 @@ namespace Rex.Gateway.Api;
 /// text, token ids or a conversation into prompt ids within the limits, fill in max_tokens, and call the gateway
 /// grain. Errors are <see cref="ArgumentException"/>s naming the field (the APIs map them to their own shapes).
 /// </summary>
-public sealed class GenerationFront(IGrainFactory grains, ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions)
+public sealed class GenerationFront(LocalGateway gateway, ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions)
 {
     readonly GatewayOptions options = gatewayOptions.Value;
 
@@ -74,12 +74,10 @@ public sealed class GenerationFront(IGrainFactory grains, ModelCatalog catalog, 
     }
 
     public Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation) =>
-        Gateway.Generate(input, cancellation);
+        gateway.Grain.Generate(input, cancellation);
 
     public IAsyncEnumerable<GenerationDelta> GenerateStream(GenerationInput input, CancellationToken cancellation) =>
-        Gateway.GenerateStream(input, cancellation);
-
-    IGatewayGrain Gateway => grains.GetGrain<IGatewayGrain>(GatewayGrain.KeyOf(catalog.Name));
+        gateway.Grain.GenerateStream(input, cancellation);
 
     void CheckChars(long chars, string field)
     {

@@ -19,7 +19,7 @@ using Rex.Silo.Telemetry;
 namespace Rex.Gateway.Grains;
 
 /// <summary>
-/// One replica of the served model (key "model/replica"). Activation builds its engine: the expert directory
+/// One replica of the served model (key "model/replica"; see <see cref="LocalGateway"/>). Activation builds its engine: the expert directory
 /// (which places and activates every expert grain), the dispatcher and the engine loop on the gateway device.
 /// Reentrant: every call just enqueues into the engine and awaits, so requests batch together.
 /// </summary>
@@ -38,7 +38,7 @@ public sealed class GatewayGrain(
     GatewayEngine? engine;
     GatewayMetrics? metrics;
 
-    public static string KeyOf(string model, int replica = 0) => $"{model}/{replica}";
+    public static string KeyOf(string model, string replica) => $"{model}/{replica}";
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {

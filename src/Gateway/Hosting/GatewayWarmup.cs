@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rex.Gateway.Grains;
-using Rex.Protos.Grains;
-using Rex.Silo.Experts;
 
 namespace Rex.Gateway.Hosting;
 
@@ -10,7 +8,7 @@ namespace Rex.Gateway.Hosting;
 /// Activates the gateway grain as soon as the process is up, so the gateway's weights load and every expert is
 /// placed before the first request instead of during it. Retries until the cluster can place them.
 /// </summary>
-public sealed partial class GatewayWarmup(IGrainFactory grains, ModelCatalog catalog, ILogger<GatewayWarmup> logger) : BackgroundService
+public sealed partial class GatewayWarmup(LocalGateway gateway, ILogger<GatewayWarmup> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,7 +16,7 @@ public sealed partial class GatewayWarmup(IGrainFactory grains, ModelCatalog cat
         {
             try
             {
-                var status = await grains.GetGrain<IGatewayGrain>(GatewayGrain.KeyOf(catalog.Name)).Status();
+                var status = await gateway.Grain.Status();
                 if (status.Experts.Length == status.ExpectedExperts)
                 {
                     LogReady(status.Model, status.Experts.Length, status.Experts.Select(e => e.Silo).Distinct().Count());

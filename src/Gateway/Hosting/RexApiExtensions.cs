@@ -1,4 +1,5 @@
 using Rex.Gateway.Api;
+using Rex.Gateway.Grains;
 using Rex.Gateway.OpenAi;
 
 namespace Rex.Gateway.Hosting;
@@ -14,6 +15,7 @@ public static class RexApiExtensions
 
     public static IServiceCollection AddRexApi(this IServiceCollection services)
     {
+        services.AddSingleton<LocalGateway>();
         services.AddSingleton<GenerationFront>();
         services.AddSingleton<ApiKeyCheck>();
         services.AddGrpc(grpc =>

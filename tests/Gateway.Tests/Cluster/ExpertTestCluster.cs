@@ -47,7 +47,7 @@ public sealed class ExpertTestCluster : IAsyncDisposable
 
     public InProcessTestCluster Orleans => cluster;
 
-    public IGatewayGrain Gateway => cluster.Client.GetGrain<IGatewayGrain>(GatewayGrain.KeyOf(Model));
+    public IGatewayGrain Gateway => cluster.Client.GetGrain<IGatewayGrain>(GatewayGrain.KeyOf(Model, "test"));
 
     public async Task<int[]> Greedy(int[] prompt, int maxTokens = 16) =>
         (await Gateway.Generate(new GenerationInput(prompt, 0, 1, 0, null, maxTokens, [], null, IgnoreEos: true, 0, 0, null, "text_completion", ""), CancellationToken.None)).TokenIds;
