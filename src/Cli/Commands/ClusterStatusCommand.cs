@@ -45,7 +45,7 @@ internal static class ClusterStatusCommand
                 text.AppendLine($"  layer {e.Layer,3} expert {e.Expert,3} replica {e.Replica}  {e.Device,-8} rows served {e.RowsServed}");
         }
         var d = report.Dispatch;
-        text.AppendLine($"dispatch: {d.Messages} messages, {d.RowsSent} rows, {d.ReroutedSlots} rerouted, {d.DeferredSlots} deferred, {d.DroppedSlots} dropped slots");
+        text.AppendLine($"dispatch: {d.Messages} messages, {d.RowsSent} rows, {d.ReroutedSlots} rerouted, {d.DeferredSlots} deferred, {d.DroppedSlots} dropped slots, {d.ExpertMoves} replicas moved by the rebalancer");
         return text.ToString();
     }
 }

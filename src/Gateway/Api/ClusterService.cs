@@ -38,6 +38,7 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 ReroutedSlots = status.Dispatch.ReroutedSlots,
                 DeferredSlots = status.Dispatch.DeferredSlots,
                 DroppedSlots = status.Dispatch.DroppedSlots,
+                ExpertMoves = status.Dispatch.ExpertMoves,
             },
             Profile = new StepProfile
             {

@@ -7,6 +7,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rex.Gateway.Dispatch;
 using Rex.Gateway.Engine;
 using Rex.Gateway.Hosting;
+using Rex.Gateway.Placement;
 using Rex.Gateway.Telemetry;
 using Rex.Model.Engine;
 using Rex.Protos.Grains;
@@ -35,6 +36,7 @@ public sealed class GatewayGrain(
     readonly DispatchCounters counters = new();
     readonly SiloChannelPool channels = new(new DataPlaneSecret(rexOptions.Value.DataPlaneSecret));
     ExpertDirectory? directory;
+    ExpertRebalancer? rebalancer;
     GatewayEngine? engine;
     GatewayMetrics? metrics;
 
@@ -49,6 +51,8 @@ public sealed class GatewayGrain(
         {
             directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config, options.Replicas, options,
                 loggers.CreateLogger<ExpertDirectory>());
+            rebalancer = new ExpertRebalancer(directory, grains, membership, metadata, counters, options, this.GetPrimaryKeyString(),
+                loggers.CreateLogger<ExpertRebalancer>());
             // Observed when scraped: before the engine exists (or after it stops) there is nothing in it.
             metrics = new GatewayMetrics(catalog.Name, () => engine?.Status ?? new SchedulerSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0), counters.Snapshot);
             var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, options.CapacityPolicy);
@@ -71,6 +75,7 @@ public sealed class GatewayGrain(
     {
         engine?.Dispose();
         metrics?.Dispose();
+        if (rebalancer is not null) await rebalancer.DisposeAsync();
         if (directory is not null) await directory.DisposeAsync();
         await channels.DisposeAsync();
     }

@@ -82,6 +82,15 @@ public sealed class GatewayOptions
     /// <summary>Longest a layer's dispatch may wait for its silos before the step fails.</summary>
     public double DispatchTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>How often the rebalancer measures per-expert load and moves replicas off the busiest silo; 0 turns it off.</summary>
+    public double RebalanceIntervalSeconds { get; set; } = 30;
+
+    /// <summary>Most expert replicas the rebalancer moves in one interval (each reloads its weights on its new silo).</summary>
+    public int MaxExpertMovesPerInterval { get; set; } = 2;
+
+    /// <summary>The rebalancer acts while the busiest expert silo serves more than this many times the mean load.</summary>
+    public double RebalanceImbalance { get; set; } = 1.25;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of its range; run at start-up.</summary>
     public GatewayOptions Validate()
     {
@@ -102,6 +111,10 @@ public sealed class GatewayOptions
         Require(MinExpertSilos >= 0, nameof(MinExpertSilos), MinExpertSilos, "must not be negative");
         Require(ExpertDirectoryRefreshSeconds > 0, nameof(ExpertDirectoryRefreshSeconds), ExpertDirectoryRefreshSeconds, "must be positive");
         Require(DispatchTimeoutSeconds > 0, nameof(DispatchTimeoutSeconds), DispatchTimeoutSeconds, "must be positive");
+        Require(double.IsFinite(RebalanceIntervalSeconds) && RebalanceIntervalSeconds >= 0, nameof(RebalanceIntervalSeconds), RebalanceIntervalSeconds,
+            "must be 0 (off) or positive");
+        Require(MaxExpertMovesPerInterval >= 1, nameof(MaxExpertMovesPerInterval), MaxExpertMovesPerInterval, "must be at least 1");
+        Require(double.IsFinite(RebalanceImbalance) && RebalanceImbalance >= 1, nameof(RebalanceImbalance), RebalanceImbalance, "must be at least 1");
         Require(TlsCertificatePath.Length == 0 == (TlsKeyPath.Length == 0), nameof(TlsKeyPath), TlsKeyPath,
             "and TlsCertificatePath must be set together");
         DeviceSpec.Parse(GatewayDevice);

@@ -51,6 +51,7 @@ public sealed class GatewayMetrics : IDisposable
         meter.CreateObservableCounter("rex.dispatch.rerouted_slots", () => dispatch().ReroutedSlots, "{slot}", "Expert slots over capacity sent to another replica");
         meter.CreateObservableCounter("rex.dispatch.deferred_slots", () => dispatch().DeferredSlots, "{slot}", "Expert slots over a limit sent in a later round");
         meter.CreateObservableCounter("rex.dispatch.dropped_slots", () => dispatch().DroppedSlots, "{slot}", "Expert slots skipped under the drop policy");
+        meter.CreateObservableCounter("rex.rebalance.moves", () => dispatch().ExpertMoves, "{replica}", "Expert replicas the rebalancer moved to another silo");
     }
 
     static InstrumentAdvice<double> Buckets(double[] bounds) => new() { HistogramBucketBoundaries = bounds };

@@ -13,6 +13,9 @@ public readonly record struct ExpertGrainKey(
 {
     public override string ToString() => $"{Model}/{Layer}/{Expert}/{Replica}";
 
+    /// <summary>Both are replicas of the same expert (possibly the same one): such replicas belong on different silos.</summary>
+    public bool SameExpert(ExpertGrainKey other) => Model == other.Model && Layer == other.Layer && Expert == other.Expert;
+
     /// <summary>Parses from the right, so a model name may itself contain '/'.</summary>
     public static ExpertGrainKey Parse(string key)
     {

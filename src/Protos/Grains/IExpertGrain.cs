@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace Rex.Protos.Grains;
 
 /// <summary>
@@ -10,8 +12,11 @@ public interface IExpertGrain : IGrainWithStringKey
     /// <summary>Activates the expert if needed and says where it lives and how much it has served.</summary>
     Task<ExpertGrainInfo> Describe();
 
-    /// <summary>Moves the replica to another expert silo once idle (Orleans migration: placement picks the silo, weights reload there).</summary>
-    Task Move();
+    /// <summary>
+    /// Moves the replica to another expert silo once idle (Orleans migration: the replica deactivates here and its
+    /// weights load there): to <paramref name="target"/> when given and it can host experts, else where placement picks.
+    /// </summary>
+    Task Move(SiloAddress? target);
 }
 
 /// <summary>Where an expert replica lives: its silo, that silo's data-plane address, its device.</summary>

@@ -19,7 +19,18 @@ public interface IExpertPlacementGrain : IGrainWithStringKey
 
     /// <summary>Places no more replicas on a silo that is draining (it leaves the cluster soon).</summary>
     Task Cordon(SiloAddress silo);
+
+    /// <summary>
+    /// Lets one gateway at a time rebalance experts (two would move the same replicas): granted to
+    /// <paramref name="gateway"/> while no other gateway holds the lease, for <paramref name="lease"/> from now. The
+    /// answer also names the cordoned silos, which take no replica.
+    /// </summary>
+    Task<RebalanceLease> ClaimRebalance(string gateway, TimeSpan lease);
 }
+
+/// <summary>Whether a gateway may rebalance now, and the silos no replica may move to.</summary>
+[GenerateSerializer, Immutable, Alias("rex.RebalanceLease")]
+public sealed record RebalanceLease([property: Id(0)] bool Granted, [property: Id(1)] SiloAddress[] Cordoned);
 
 /// <summary>A live silo with the expert role and the bytes it offers for expert weights.</summary>
 [GenerateSerializer, Immutable, Alias("rex.ExpertSiloCandidate")]

@@ -98,7 +98,8 @@ public sealed record DispatchCounterSnapshot(
     [property: Id(1)] long RowsSent,
     [property: Id(2)] long ReroutedSlots,
     [property: Id(3)] long DeferredSlots,
-    [property: Id(4)] long DroppedSlots);
+    [property: Id(4)] long DroppedSlots,
+    [property: Id(5)] long ExpertMoves);
 
 [GenerateSerializer, Immutable, Alias("rex.StepProfileSnapshot")]
 public sealed record StepProfileSnapshot(

@@ -59,7 +59,7 @@ public sealed partial class SiloDrain(
             while (registry.All.Count > 0 && clock.Elapsed < timeout)
             {
                 var batch = registry.All.Take(ConcurrentMoves).Select(e => e.Key).ToArray();
-                await Task.WhenAll(batch.Select(key => grains.GetGrain<IExpertGrain>(key.ToString()).Move()));
+                await Task.WhenAll(batch.Select(key => grains.GetGrain<IExpertGrain>(key.ToString()).Move(null)));
                 var moving = Stopwatch.StartNew();
                 while (batch.Any(key => registry.TryGet(key, out _)) && clock.Elapsed < timeout && moving.Elapsed < MoveTimeout)
                     await Task.Delay(Poll, cancellationToken);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using Rex.Model.Checkpoint;
 using Rex.Protos.Grains;
 using Rex.Silo.Devices;
@@ -72,8 +73,10 @@ public sealed partial class ExpertGrain(
             expert.Executor.Spec.Name, expert.Bytes, expert.RowsServed);
     }
 
-    public Task Move()
+    public Task Move(SiloAddress? target)
     {
+        // The migration's placement reads the hint from the request context current when it is asked for.
+        if (target is not null) RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
         this.MigrateOnIdle();
         return Task.CompletedTask;
     }

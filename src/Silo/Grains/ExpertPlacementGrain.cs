@@ -8,13 +8,17 @@ namespace Rex.Silo.Grains;
 /// the same moment (a gateway activating every expert at once) still spread. A silo's load is the bytes and
 /// count of the replicas recorded on it; a replica prefers silos that do not already hold another replica of
 /// the same expert. A replica keeps its recorded silo while that silo is a candidate (a lost silo is not; a
-/// migration's target silo is the only candidate). A draining silo is cordoned: no new replica goes there.
+/// migration's target silo is the only candidate). A draining silo is cordoned: no new replica goes there. It also
+/// holds the rebalancing lease, so only one gateway moves replicas at a time; a lease its gateway stops renewing
+/// (the gateway is gone) passes to the next that asks.
 /// </summary>
 [KeepAlive]
 public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
 {
     readonly Dictionary<ExpertGrainKey, (SiloAddress Silo, long Bytes)> placed = [];
     readonly HashSet<SiloAddress> cordoned = [];
+    string rebalancer = "";
+    DateTime rebalancerUntil;
 
     public Task<SiloAddress> Choose(ExpertGrainKey expert, long bytes, ExpertSiloCandidate[] candidates)
     {
@@ -26,7 +30,7 @@ public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
             return Task.FromResult(existing.Silo);
         placed.Remove(expert);
         var chosen = candidates
-            .OrderBy(c => placed.Any(p => p.Value.Silo.Equals(c.Silo) && SameExpert(p.Key, expert)) ? 1 : 0)
+            .OrderBy(c => placed.Any(p => p.Value.Silo.Equals(c.Silo) && p.Key.SameExpert(expert)) ? 1 : 0)
             .ThenBy(c => Fill(c, bytes))
             .ThenBy(c => placed.Count(p => p.Value.Silo.Equals(c.Silo)))
             .ThenBy(c => c.Silo.ToString(), StringComparer.Ordinal)
@@ -47,12 +51,18 @@ public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
         return Task.CompletedTask;
     }
 
+    public Task<RebalanceLease> ClaimRebalance(string gateway, TimeSpan lease)
+    {
+        var now = DateTime.UtcNow;
+        var granted = gateway == rebalancer || now >= rebalancerUntil;
+        if (granted) (rebalancer, rebalancerUntil) = (gateway, now + lease);
+        return Task.FromResult(new RebalanceLease(granted, [.. cordoned]));
+    }
+
     // The fraction of the silo's offered memory in use once this expert is added; by bytes alone if it offers none.
     double Fill(ExpertSiloCandidate candidate, long bytes)
     {
         var used = placed.Values.Where(p => p.Silo.Equals(candidate.Silo)).Sum(p => p.Bytes) + bytes;
         return candidate.CapacityBytes > 0 ? (double)used / candidate.CapacityBytes : used;
     }
-
-    static bool SameExpert(ExpertGrainKey a, ExpertGrainKey b) => a.Model == b.Model && a.Layer == b.Layer && a.Expert == b.Expert;
 }
