@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf;
 using Grpc.Core;
 using Rex.Gateway.Engine;
 using Rex.Model.Tensors;
@@ -105,7 +104,7 @@ public sealed class InFlightDispatch
         try
         {
             dispatcher.Counters.CountMessage(message.Rows.Count);
-            var request = Build(message);
+            var request = ExpertBatchEncoder.Encode(batch, message, RexTracing.TraceParent(span));
             var sent = Stopwatch.GetTimestamp();
             var reply = await dispatcher.Channels.For(message.DataPlane).Send(request, deadline.Token);
             dispatcher.Metrics.Dispatched(message.DataPlane, request.Hidden.Length, reply.Partial.Length, Stopwatch.GetElapsedTime(sent));
@@ -149,34 +148,5 @@ public sealed class InFlightDispatch
             await Task.Delay(ReactivationPoll, deadline.Token);
             await dispatcher.Directory.TryRefresh(deadline.Token);
         }
-    }
-
-    ExpertBatch Build(SiloMessagePlan message)
-    {
-        var rowBytes = batch.HiddenSize * WireDType.ElementSize(WireDType.FromScalarType(batch.DType));
-        var hidden = new byte[message.Rows.Count * rowBytes];
-        for (var i = 0; i < message.Rows.Count; i++)
-            Buffer.BlockCopy(batch.Hidden, message.Rows[i] * rowBytes, hidden, i * rowBytes, rowBytes);
-        var request = new ExpertBatch
-        {
-            Model = batch.Model,
-            Step = batch.Step,
-            Layer = batch.Layer,
-            MicroBatch = batch.MicroBatch,
-            NumRows = message.Rows.Count,
-            HiddenSize = batch.HiddenSize,
-            Dtype = WireDType.FromScalarType(batch.DType),
-            // The array is built for this message alone and never written again: no second copy.
-            Hidden = UnsafeByteOperations.UnsafeWrap(hidden),
-            Traceparent = RexTracing.TraceParent(span),
-        };
-        foreach (var slice in message.Slices)
-        {
-            var wire = new ExpertSlice { Expert = slice.Route.Key.Expert, Replica = slice.Route.Key.Replica };
-            wire.Rows.AddRange(slice.LocalRows);
-            wire.Weights.AddRange(slice.Weights);
-            request.Slices.Add(wire);
-        }
-        return request;
     }
 }
