@@ -10,6 +10,14 @@ namespace Rex.Gateway.Dispatch;
 /// </summary>
 public static class ExpertBatchEncoder
 {
+    /// <summary>A round's messages, in its order.</summary>
+    public static ExpertBatch[] Encode(LayerBatch batch, IReadOnlyList<SiloMessagePlan> round, string traceparent)
+    {
+        var requests = new ExpertBatch[round.Count];
+        for (var i = 0; i < round.Count; i++) requests[i] = Encode(batch, round[i], traceparent);
+        return requests;
+    }
+
     /// <param name="traceparent">The dispatch span's W3C trace context, or empty when the step is not traced.</param>
     public static ExpertBatch Encode(LayerBatch batch, SiloMessagePlan message, string traceparent)
     {
