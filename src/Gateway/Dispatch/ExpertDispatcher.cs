@@ -11,7 +11,7 @@ namespace Rex.Gateway.Dispatch;
 /// <summary>
 /// Sends one layer's rows to the silos hosting their chosen experts and adds the partial sums that come back.
 /// <see cref="Start"/> runs on the engine thread: the routing's copy to the host and the plan, one device-to-host
-/// copy of the rows and the first round's messages serialized from it, then the messages go out;
+/// copy of the rows, then the first round's messages are serialized from it and go out;
 /// <see cref="InFlightDispatch.Complete"/> later collects the answers, so the engine can compute another
 /// micro-batch's attention in between.
 /// </summary>
@@ -42,13 +42,8 @@ public sealed class ExpertDispatcher(
 
         var serializeClock = Stopwatch.StartNew();
         var batch = new LayerBatch(model, step, layer, microBatch, (int)normed.shape[1], dtype, TensorBytes.ToBytes(normed, dtype));
-        var firstRound = plan.Rounds.Count > 0 ? ExpertBatchEncoder.Encode(batch, plan.Rounds[0], RexTracing.TraceParent(span)) : [];
         profiler.Add(StepProfiler.Phase.Serialize, serializeClock.ElapsedTicks);
-
-        var sendClock = Stopwatch.StartNew();
-        var dispatch = new InFlightDispatch(this, batch, plan, firstRound, normed.device, rows, span);
-        profiler.Add(StepProfiler.Phase.Dispatch, sendClock.ElapsedTicks);
-        return dispatch;
+        return new InFlightDispatch(this, batch, plan, normed.device, rows, span);
     }
 
     void CountRoutedRows(int layer, DispatchPlan plan)

@@ -30,9 +30,8 @@ public sealed class InFlightDispatch
     readonly Activity? span;
     readonly string traceparent;
 
-    /// <param name="firstRound">The first round's messages, serialized by the caller (<see cref="ExpertBatchEncoder"/>); sent at once.</param>
-    internal InFlightDispatch(ExpertDispatcher dispatcher, LayerBatch batch, DispatchPlan plan, ExpertBatch[] firstRound, Device device, int rows,
-        Activity? span)
+    /// <summary>On the engine thread: serializes and sends the first round's messages.</summary>
+    internal InFlightDispatch(ExpertDispatcher dispatcher, LayerBatch batch, DispatchPlan plan, Device device, int rows, Activity? span)
     {
         this.span = span;
         traceparent = RexTracing.TraceParent(span);
@@ -42,7 +41,7 @@ public sealed class InFlightDispatch
         this.device = device;
         this.rows = rows;
         deadline = new CancellationTokenSource(dispatcher.Timeout);
-        if (plan.Rounds.Count > 0) this.firstRound = SendRound(plan.Rounds[0], firstRound);
+        if (plan.Rounds.Count > 0) firstRound = StartRound(plan.Rounds[0]);
     }
 
     /// <summary>On the engine thread: waits for every round and returns the weighted expert sum of every row, [rows, d_model].</summary>
@@ -53,7 +52,7 @@ public sealed class InFlightDispatch
         var output = zeros([rows, batch.HiddenSize], batch.DType, device);
         for (var round = 0; round < plan.Rounds.Count; round++)
         {
-            var pending = round == 0 ? firstRound! : SendRound(plan.Rounds[round], Serialize(plan.Rounds[round]));
+            var pending = round == 0 ? firstRound! : StartRound(plan.Rounds[round]);
             var waitClock = Stopwatch.StartNew();
             (SiloMessagePlan Message, ExpertPartial Reply)[] replies;
             try
@@ -83,13 +82,16 @@ public sealed class InFlightDispatch
         return output;
     }
 
-    // On the engine thread, timed as a phase of its own: a later round's messages.
-    ExpertBatch[] Serialize(IReadOnlyList<SiloMessagePlan> messages)
+    // On the engine thread: a round's messages serialized, then sent, each timed as its phase.
+    Task<(SiloMessagePlan, ExpertPartial)[]> StartRound(IReadOnlyList<SiloMessagePlan> messages)
     {
-        var clock = Stopwatch.StartNew();
+        var serializeClock = Stopwatch.StartNew();
         var requests = ExpertBatchEncoder.Encode(batch, messages, traceparent);
-        dispatcher.Profiler.Add(StepProfiler.Phase.Serialize, clock.ElapsedTicks);
-        return requests;
+        dispatcher.Profiler.Add(StepProfiler.Phase.Serialize, serializeClock.ElapsedTicks);
+        var sendClock = Stopwatch.StartNew();
+        var pending = SendRound(messages, requests);
+        dispatcher.Profiler.Add(StepProfiler.Phase.Dispatch, sendClock.ElapsedTicks);
+        return pending;
     }
 
     async Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages, ExpertBatch[] requests) =>
