@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Tokens/s of a real 3-process cluster (gateway + 2 expert silos on loopback) against the local single-process
-# engine on the same model, at several concurrencies, with the gateway's step-time split for each.
-# Usage: bench/cluster-vs-local.sh [--model DIR] [--concurrency "1 16"] [--input-len 32] [--output-len 64] [--silos 2]
+# A real cluster on loopback (a gateway process and --silos expert-silo processes) against the local single-process
+# engine on the same model, at several concurrencies: output tokens/s and time per output token (TPOT p50) of both
+# and their ratios, then where the gateway's steps (prefill and decode alike) spent their time (ms per step and share), then
+# all figures as one JSON document. The cluster runs `rex bench --server` (concurrency C: C clients, C x
+# --requests-per-client requests); the local engine runs `rex bench --batch-size C` (one batch of C, in lockstep).
+# Usage: bench/cluster-vs-local.sh [--model DIR] [--concurrency "1 8 32 64"] [--input-len 32] [--output-len 64]
+#                                  [--silos 3] [--requests-per-client 4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-concurrency="1 16"; input=32; output=64; silos=2; model=()
+concurrency="1 8 32 64"; input=32; output=64; silos=3; per_client=4; model=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --concurrency) concurrency="$2"; shift 2 ;;
     --input-len) input="$2"; shift 2 ;;
     --output-len) output="$2"; shift 2 ;;
     --silos) silos="$2"; shift 2 ;;
+    --requests-per-client) per_client="$2"; shift 2 ;;
     --model) model=(--model "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -22,27 +27,52 @@ rex=(dotnet src/Cli/bin/Release/net10.0/rex.dll)
 state=$(mktemp -d)
 trap '"${rex[@]}" cluster down --state "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
 
-echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); input $input, output $output tokens"
+host="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "host: $host; input $input, output $output tokens; cluster: gateway + $silos expert silos, $per_client requests per client"
 # The local engine first, alone on the machine; then the cluster, without the local engine beside it.
-declare -A local
+local_runs=()
 for c in $concurrency; do
-  local[$c]=$("${rex[@]}" bench --batch-size "$c" --input-len "$input" --output-len "$output" "${model[@]}" --json)
+  local_runs+=("$("${rex[@]}" bench --batch-size "$c" --input-len "$input" --output-len "$output" "${model[@]}" --json)")
 done
 server=$("${rex[@]}" cluster up --silos "$silos" --port 0 --http-port 0 --state "$state" "${model[@]}")
-echo "cluster: gateway + $silos expert silos at $server"
-
-printf '\n%-12s %-14s %-14s %-8s\n' concurrency "cluster tok/s" "local tok/s" ratio
+cluster_runs=()
 for c in $concurrency; do
-  cluster=$("${rex[@]}" bench --server "$server" --concurrency "$c" --requests $((4 * c)) --input-len "$input" --output-len "$output" --json)
-  python3 - "$c" "$cluster" "${local[$c]}" <<'PY'
-import json, sys
-c, cluster, local = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-ct, lt = cluster["output_tokens_per_second"], local["output_tokens_per_second"]
-print(f"{c:<12} {ct:<14.1f} {lt:<14.1f} {ct / lt:<8.2f}")
-p = cluster["step_seconds"]
-total = max(p["total"], 1e-9)
-share = lambda k: f"{100 * p[k] / total:.0f}%"
-print(f"{'':12} step {1000 * total / max(p['steps'], 1):.2f} ms: attention {share('attention')}, dispatch {share('dispatch')}, "
-      f"waiting for experts {share('expert_wait')} (silo compute {share('expert_compute')}), combine {share('combine')}, sampling {share('sampling')}")
-PY
+  cluster_runs+=("$("${rex[@]}" bench --server "$server" --concurrency "$c" --requests $((per_client * c)) --input-len "$input" \
+    --output-len "$output" --json 2>/dev/null)")
 done
+
+python3 - "$host" "$silos" "$per_client" "${#cluster_runs[@]}" "${cluster_runs[@]}" "${local_runs[@]}" <<'PY'
+import json, sys
+host, silos, per_client, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+cluster = [json.loads(r) for r in sys.argv[5:5 + n]]
+local = [json.loads(r) for r in sys.argv[5 + n:]]
+
+runs = []
+print(f"\n{'concurrency':<12} {'cluster tok/s':>13} {'local tok/s':>12} {'ratio':>6} | {'cluster TPOT p50':>16} {'local TPOT':>10} {'ratio':>6}  (ms)")
+for c, l in zip(cluster, local):
+    ct, lt = c["output_tokens_per_second"], l["output_tokens_per_second"]
+    cp, lp = c["tpot_seconds"]["p50"], l["tpot_seconds"]
+    runs.append({"concurrency": c["concurrency"], "tokens_per_second_cluster_over_local": ct / lt,
+                 "tpot_cluster_over_local": cp / lp, "cluster": c, "local": l})
+    print(f"{c['concurrency']:<12} {ct:>13.1f} {lt:>12.1f} {ct / lt:>6.2f} | {1000 * cp:>16.2f} {1000 * lp:>10.2f} {cp / lp:>6.2f}")
+
+# The gateway's step profile over each cluster run; the phases above the total add up to it.
+phases = [("attention", "attention"), ("router", "router"), ("serialize", "serialize"), ("dispatch (plan, send)", "dispatch"),
+          ("network", "network"), ("silo compute waited on", "waited_on_compute"), ("combine", "combine"),
+          ("sampling (LM head)", "sampling"), ("host overhead", "host_overhead"), ("total", "total")]
+print(f"\nstep profile of the cluster's gateway, ms per step (share of the step)")
+print(f"{'concurrency':<24}" + "".join(f"{c['concurrency']:>16}" for c in cluster))
+for label, key in phases + [("silo compute reported", "expert_compute")]:
+    cells = []
+    for c in cluster:
+        p = c["step_seconds"]
+        per_step = 1000 * p[key] / max(p["steps"], 1)
+        cells.append(f"{per_step:7.3f} ({100 * p[key] / max(p['total'], 1e-9):3.0f}%)")
+    print(f"{label:<24}" + "".join(f"{cell:>16}" for cell in cells))
+print(f"{'steps':<24}" + "".join(f"{c['step_seconds']['steps']:>16}" for c in cluster))
+print("(silo compute reported: the slowest silo's per round, also while the gateway worked on; not a share of the step)")
+
+print()
+print(json.dumps({"host": host, "expert_silos": silos, "requests_per_client": per_client,
+                  "input_len": cluster[0]["input_len"], "output_len": cluster[0]["output_len"], "runs": runs}))
+PY

@@ -6,16 +6,18 @@ namespace Rex.Cli.Bench;
 
 /// <summary>
 /// Throughput of the local single-process engine for one batch of requests generated together. Prefill time is a
-/// run with one output token; the decode rate is the rest of a full run.
+/// run with one output token; the decode rate is the rest of a full run. The batch decodes in lockstep, so every
+/// request's time per output token after the first (TPOT) is the same: the decode time over its steps.
 /// </summary>
 internal static class LocalBench
 {
     public sealed record Report(string Model, string DType, int Cores, int TorchThreads, int BatchSize, int InputLen, int OutputLen,
-        double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond)
+        double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond, double TpotSeconds)
     {
         public override string ToString() =>
             $"local engine, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}: " +
-            $"prefill {PrefillSeconds * 1000:F1} ms, decode {DecodeTokensPerSecond:F1} tokens/s, overall {OutputTokensPerSecond:F1} output tokens/s";
+            $"prefill {PrefillSeconds * 1000:F1} ms, decode {DecodeTokensPerSecond:F1} tokens/s (TPOT {TpotSeconds * 1000:F1} ms), " +
+            $"overall {OutputTokensPerSecond:F1} output tokens/s";
     }
 
     public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen)
@@ -24,8 +26,9 @@ internal static class LocalBench
         Generate(engine, prompts, 2); // warm-up: first-touch allocations and kernel selection
         var prefill = Generate(engine, prompts, 1);
         var total = Generate(engine, prompts, outputLen);
+        var decode = Math.Max(total - prefill, 1e-9);
         return new Report(model, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
-            prefill, total, batch * (outputLen - 1) / Math.Max(total - prefill, 1e-9), batch * outputLen / total);
+            prefill, total, batch * (outputLen - 1) / decode, batch * outputLen / total, decode / (outputLen - 1));
     }
 
     static double Generate(ReferenceEngine engine, int[][] prompts, int maxTokens)

@@ -12,25 +12,17 @@ namespace Rex.Cli.Bench;
 /// </summary>
 internal static class ServerBench
 {
-    public sealed record Phases(long Steps, double Attention, double Dispatch, double ExpertWait, double ExpertCompute, double Combine,
-        double Sampling, double Total);
-
     public sealed record Report(string Server, int Concurrency, int Requests, int InputLen, int OutputLen, double Seconds,
         double OutputTokensPerSecond, double RequestsPerSecond, Percentiles TtftSeconds, Percentiles TpotSeconds, Percentiles LatencySeconds,
-        Phases StepSeconds)
+        StepPhases StepSeconds)
     {
-        public override string ToString()
-        {
-            var p = StepSeconds;
-            string Share(double seconds) => $"{100 * seconds / Math.Max(p.Total, 1e-9):F0}%";
-            return $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}: " +
-                $"{OutputTokensPerSecond:F1} output tokens/s, {RequestsPerSecond:F2} requests/s\n" +
-                $"  TTFT     {TtftSeconds.ToMilliseconds()}\n" +
-                $"  TPOT     {TpotSeconds.ToMilliseconds()}\n" +
-                $"  latency  {LatencySeconds.ToMilliseconds()}\n" +
-                $"  {p.Steps} steps, {1000 * p.Total / Math.Max(p.Steps, 1):F2} ms each: attention {Share(p.Attention)}, dispatch {Share(p.Dispatch)}, " +
-                $"waiting for experts {Share(p.ExpertWait)} (silo compute {Share(p.ExpertCompute)}), combine {Share(p.Combine)}, sampling {Share(p.Sampling)}";
-        }
+        public override string ToString() =>
+            $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}: " +
+            $"{OutputTokensPerSecond:F1} output tokens/s, {RequestsPerSecond:F2} requests/s\n" +
+            $"  TTFT     {TtftSeconds.ToMilliseconds()}\n" +
+            $"  TPOT     {TpotSeconds.ToMilliseconds()}\n" +
+            $"  latency  {LatencySeconds.ToMilliseconds()}\n" +
+            $"  {StepSeconds}";
     }
 
     /// <summary>When one request's first token and its last arrived, in seconds after it was sent.</summary>
@@ -59,14 +51,10 @@ internal static class ServerBench
         var seconds = clock.Elapsed.TotalSeconds;
         bar.Finish();
         var after = (await client.GetClusterStatusAsync()).Profile;
-        var phases = new Phases(after.Steps - before.Steps, after.AttentionSeconds - before.AttentionSeconds,
-            after.DispatchSeconds - before.DispatchSeconds, after.ExpertWaitSeconds - before.ExpertWaitSeconds,
-            after.ExpertComputeSeconds - before.ExpertComputeSeconds, after.CombineSeconds - before.CombineSeconds,
-            after.SamplingSeconds - before.SamplingSeconds, after.TotalSeconds - before.TotalSeconds);
         return new Report(server, concurrency, requests, inputLen, outputLen, seconds, (double)requests * outputLen / seconds,
             requests / seconds, Percentiles.Of(timings.Select(t => t.FirstToken)),
             Percentiles.Of(timings.Select(t => (t.Latency - t.FirstToken) / (outputLen - 1))), Percentiles.Of(timings.Select(t => t.Latency)),
-            phases);
+            StepPhases.Between(before, after));
     }
 
     static async Task<Timing> Generate(RexClient client, int[] prompt, int outputLen, ProgressBar? bar)

@@ -6,7 +6,7 @@ namespace Rex.Cli.Commands;
 /// <summary>
 /// `rex bench [--server URL --concurrency C --requests N | --model DIR --batch-size B] --input-len I --output-len O [--json]`:
 /// throughput of a Rex server under concurrent streamed load, with TTFT, TPOT and latency percentiles and a progress
-/// bar on stderr, or of the local single-process engine on one batch.
+/// bar on stderr, or of the local single-process engine on one batch; `rex bench transport`, the data plane alone.
 /// </summary>
 internal static class BenchCommand
 {
@@ -25,6 +25,7 @@ internal static class BenchCommand
             server, concurrency, requests, batchSize, inputLen, outputLen, json,
         };
         model.AddTo(command);
+        command.Add(BenchTransportCommand.Create());
         CliAction.Set(command, (parse, output) =>
         {
             var (input, generated) = (parse.GetValue(inputLen), parse.GetValue(outputLen));

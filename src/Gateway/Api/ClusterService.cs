@@ -50,6 +50,9 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 CombineSeconds = status.Profile.CombineSeconds,
                 SamplingSeconds = status.Profile.SamplingSeconds,
                 TotalSeconds = status.Profile.TotalSeconds,
+                RouterSeconds = status.Profile.RouterSeconds,
+                SerializeSeconds = status.Profile.SerializeSeconds,
+                NetworkSeconds = status.Profile.NetworkSeconds,
             },
             Scheduler = new SchedulerCounters
             {

@@ -10,9 +10,10 @@ namespace Rex.Gateway.Dispatch;
 
 /// <summary>
 /// Sends one layer's rows to the silos hosting their chosen experts and adds the partial sums that come back.
-/// <see cref="Start"/> runs on the engine thread: one device-to-host copy of the rows and their routing, the
-/// plan, then the messages go out; <see cref="InFlightDispatch.Complete"/> later collects the answers, so the
-/// engine can compute another micro-batch's attention in between.
+/// <see cref="Start"/> runs on the engine thread: the routing's copy to the host and the plan, one device-to-host
+/// copy of the rows, then the first round's messages are serialized from it and go out;
+/// <see cref="InFlightDispatch.Complete"/> later collects the answers, so the engine can compute another
+/// micro-batch's attention in between.
 /// </summary>
 public sealed class ExpertDispatcher(
     ExpertDirectory directory, SiloChannelPool channels, DispatchPlanner planner, DispatchCounters counters, StepProfiler profiler,
@@ -22,7 +23,7 @@ public sealed class ExpertDispatcher(
     // trace: the step's span when this step is traced (default otherwise): the layer's dispatch span goes under it.
     public InFlightDispatch Start(ulong step, int layer, int microBatch, Tensor normed, RoutingDecision routing, ActivityContext trace)
     {
-        var clock = Stopwatch.StartNew();
+        var planClock = Stopwatch.StartNew();
         var rows = (int)normed.shape[0];
         var topK = (int)routing.Experts.shape[1];
         using var expertsCpu = routing.Experts.to(ScalarType.Int64, CPU).contiguous();
@@ -37,10 +38,12 @@ public sealed class ExpertDispatcher(
         span?.SetTag("rex.micro_batch", microBatch);
         span?.SetTag("rex.rows", rows);
         span?.SetTag("rex.silos", plan.Rounds.SelectMany(r => r).Select(m => m.DataPlane).Distinct().ToArray());
+        profiler.Add(StepProfiler.Phase.Dispatch, planClock.ElapsedTicks);
+
+        var serializeClock = Stopwatch.StartNew();
         var batch = new LayerBatch(model, step, layer, microBatch, (int)normed.shape[1], dtype, TensorBytes.ToBytes(normed, dtype));
-        var dispatch = new InFlightDispatch(this, batch, plan, normed.device, rows, span);
-        profiler.Add(StepProfiler.Phase.Dispatch, clock.ElapsedTicks);
-        return dispatch;
+        profiler.Add(StepProfiler.Phase.Serialize, serializeClock.ElapsedTicks);
+        return new InFlightDispatch(this, batch, plan, normed.device, rows, span);
     }
 
     void CountRoutedRows(int layer, DispatchPlan plan)

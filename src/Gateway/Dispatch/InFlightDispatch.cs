@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf;
 using Grpc.Core;
 using Rex.Gateway.Engine;
 using Rex.Model.Tensors;
@@ -29,17 +28,20 @@ public sealed class InFlightDispatch
     readonly CancellationTokenSource deadline;
     readonly Task<(SiloMessagePlan Message, ExpertPartial Reply)[]>? firstRound;
     readonly Activity? span;
+    readonly string traceparent;
 
+    /// <summary>On the engine thread: serializes and sends the first round's messages.</summary>
     internal InFlightDispatch(ExpertDispatcher dispatcher, LayerBatch batch, DispatchPlan plan, Device device, int rows, Activity? span)
     {
         this.span = span;
+        traceparent = RexTracing.TraceParent(span);
         this.dispatcher = dispatcher;
         this.batch = batch;
         this.plan = plan;
         this.device = device;
         this.rows = rows;
         deadline = new CancellationTokenSource(dispatcher.Timeout);
-        if (plan.Rounds.Count > 0) firstRound = SendRound(plan.Rounds[0]);
+        if (plan.Rounds.Count > 0) firstRound = StartRound(plan.Rounds[0]);
     }
 
     /// <summary>On the engine thread: waits for every round and returns the weighted expert sum of every row, [rows, d_model].</summary>
@@ -50,8 +52,8 @@ public sealed class InFlightDispatch
         var output = zeros([rows, batch.HiddenSize], batch.DType, device);
         for (var round = 0; round < plan.Rounds.Count; round++)
         {
+            var pending = round == 0 ? firstRound! : StartRound(plan.Rounds[round]);
             var waitClock = Stopwatch.StartNew();
-            var pending = round == 0 ? firstRound! : SendRound(plan.Rounds[round]);
             (SiloMessagePlan Message, ExpertPartial Reply)[] replies;
             try
             {
@@ -62,8 +64,11 @@ public sealed class InFlightDispatch
                 throw new RpcException(new Status(StatusCode.Unavailable,
                     $"layer {batch.Layer}: the expert silos did not answer within DispatchTimeoutSeconds ({dispatcher.Timeout.TotalSeconds:F0} s)"));
             }
-            dispatcher.Profiler.Add(StepProfiler.Phase.ExpertWait, waitClock.ElapsedTicks);
-            dispatcher.Profiler.AddSeconds(StepProfiler.Phase.ExpertCompute, replies.Max(r => r.Reply.ComputeMicros) / 1e6);
+            var waited = waitClock.ElapsedTicks;
+            var computed = replies.Max(r => r.Reply.ComputeMicros) * Stopwatch.Frequency / 1_000_000;
+            dispatcher.Profiler.Add(StepProfiler.Phase.ExpertWait, waited);
+            dispatcher.Profiler.Add(StepProfiler.Phase.ExpertCompute, computed);
+            dispatcher.Profiler.Add(StepProfiler.Phase.Network, Math.Max(0, waited - computed));
 
             var combineClock = Stopwatch.StartNew();
             foreach (var (message, reply) in replies)
@@ -77,16 +82,29 @@ public sealed class InFlightDispatch
         return output;
     }
 
-    async Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages) =>
-        [.. (await Task.WhenAll(messages.Select(m => Send(m, 1)))).SelectMany(replies => replies)];
+    // On the engine thread: a round's messages serialized, then sent, each timed as its phase.
+    Task<(SiloMessagePlan, ExpertPartial)[]> StartRound(IReadOnlyList<SiloMessagePlan> messages)
+    {
+        var serializeClock = Stopwatch.StartNew();
+        var requests = ExpertBatchEncoder.Encode(batch, messages, traceparent);
+        dispatcher.Profiler.Add(StepProfiler.Phase.Serialize, serializeClock.ElapsedTicks);
+        var sendClock = Stopwatch.StartNew();
+        var pending = SendRound(messages, requests);
+        dispatcher.Profiler.Add(StepProfiler.Phase.Dispatch, sendClock.ElapsedTicks);
+        return pending;
+    }
 
-    // Sends one message and returns its reply; after a retryable failure, its slots regrouped by where they can go now.
-    // A message planned for unplaced replicas (their last silo was lost) is not sent: its slots wait for a placement.
-    async Task<(SiloMessagePlan, ExpertPartial)[]> Send(SiloMessagePlan message, int attempt)
+    async Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages, ExpertBatch[] requests) =>
+        [.. (await Task.WhenAll(messages.Select((m, i) => Send(m, requests[i], 1)))).SelectMany(replies => replies)];
+
+    // Sends one message (`request`, its wire form) and returns its reply; after a retryable failure, its slots
+    // regrouped by where they can go now. A message planned for unplaced replicas (their last silo was lost) is not
+    // sent: its slots wait for a placement.
+    async Task<(SiloMessagePlan, ExpertPartial)[]> Send(SiloMessagePlan message, ExpertBatch request, int attempt)
     {
         var (reply, failure) = message.DataPlane.Length == 0
             ? (null, new Status(StatusCode.Unavailable, "no replica of its experts is placed"))
-            : await TrySend(message);
+            : await TrySend(message, request);
         if (reply is not null) return [(message, reply)];
         // A lost silo or a moved expert is worth another try; anything else is a bug on one side, not the client's.
         // A moved replica (NOT_FOUND from a live silo: a drain or a rebalance moves replicas one after another) is
@@ -95,17 +113,16 @@ public sealed class InFlightDispatch
         if (!retryable || (failure.StatusCode == StatusCode.Unavailable && attempt >= MaxAttempts))
             throw new RpcException(new Status(retryable ? StatusCode.Unavailable : StatusCode.Internal, $"layer {batch.Layer}: {failure.Detail}"));
         if (message.DataPlane.Length > 0) dispatcher.Directory.MarkDown(message.DataPlane);
-        var retried = await Task.WhenAll((await Regroup(message)).Select(m => Send(m, attempt + 1)));
+        var retried = await Task.WhenAll((await Regroup(message)).Select(m => Send(m, ExpertBatchEncoder.Encode(batch, m, traceparent), attempt + 1)));
         return [.. retried.SelectMany(r => r)];
     }
 
-    async Task<(ExpertPartial? Reply, Status Failure)> TrySend(SiloMessagePlan message)
+    async Task<(ExpertPartial? Reply, Status Failure)> TrySend(SiloMessagePlan message, ExpertBatch request)
     {
         foreach (var slice in message.Slices) slice.Route.AddOutstanding(slice.LocalRows.Count);
         try
         {
             dispatcher.Counters.CountMessage(message.Rows.Count);
-            var request = Build(message);
             var sent = Stopwatch.GetTimestamp();
             var reply = await dispatcher.Channels.For(message.DataPlane).Send(request, deadline.Token);
             dispatcher.Metrics.Dispatched(message.DataPlane, request.Hidden.Length, reply.Partial.Length, Stopwatch.GetElapsedTime(sent));
@@ -149,34 +166,5 @@ public sealed class InFlightDispatch
             await Task.Delay(ReactivationPoll, deadline.Token);
             await dispatcher.Directory.TryRefresh(deadline.Token);
         }
-    }
-
-    ExpertBatch Build(SiloMessagePlan message)
-    {
-        var rowBytes = batch.HiddenSize * WireDType.ElementSize(WireDType.FromScalarType(batch.DType));
-        var hidden = new byte[message.Rows.Count * rowBytes];
-        for (var i = 0; i < message.Rows.Count; i++)
-            Buffer.BlockCopy(batch.Hidden, message.Rows[i] * rowBytes, hidden, i * rowBytes, rowBytes);
-        var request = new ExpertBatch
-        {
-            Model = batch.Model,
-            Step = batch.Step,
-            Layer = batch.Layer,
-            MicroBatch = batch.MicroBatch,
-            NumRows = message.Rows.Count,
-            HiddenSize = batch.HiddenSize,
-            Dtype = WireDType.FromScalarType(batch.DType),
-            // The array is built for this message alone and never written again: no second copy.
-            Hidden = UnsafeByteOperations.UnsafeWrap(hidden),
-            Traceparent = RexTracing.TraceParent(span),
-        };
-        foreach (var slice in message.Slices)
-        {
-            var wire = new ExpertSlice { Expert = slice.Route.Key.Expert, Replica = slice.Route.Key.Replica };
-            wire.Rows.AddRange(slice.LocalRows);
-            wire.Weights.AddRange(slice.Weights);
-            request.Slices.Add(wire);
-        }
-        return request;
     }
 }

@@ -229,11 +229,15 @@ public sealed partial class GatewayEngine : IDisposable
                     // prefill holds one layer's intermediates at a time, not the whole model's.
                     using var layerScope = NewDisposeScope();
                     if (pending[mb] is { } previous) Replace(ref hidden[mb], (residual[mb]! + previous.Complete()).MoveToOuterDisposeScope());
+                    var block = backbone.Blocks[layer];
                     var attentionClock = Stopwatch.StartNew();
-                    var attended = backbone.Blocks[layer].Forward(hidden[mb]!, batches[mb]);
+                    var attended = block.Forward(hidden[mb]!, batches[mb]);
                     profiler.Add(StepProfiler.Phase.Attention, attentionClock.ElapsedTicks);
+                    var routerClock = Stopwatch.StartNew();
+                    var routing = block.Route(attended.Normed);
+                    profiler.Add(StepProfiler.Phase.Router, routerClock.ElapsedTicks);
                     Replace(ref residual[mb], attended.Residual.MoveToOuterDisposeScope());
-                    pending[mb] = dispatcher.Start(stepNumber, layer, mb, attended.Normed, attended.Routing, trace);
+                    pending[mb] = dispatcher.Start(stepNumber, layer, mb, attended.Normed, routing, trace);
                 }
             }
             var lastRows = new List<Tensor>();

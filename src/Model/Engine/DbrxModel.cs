@@ -42,8 +42,10 @@ public sealed class DbrxModel : IDisposable
         var hidden = Backbone.Embed(ids);
         for (var layer = 0; layer < Config.NumLayers; layer++)
         {
-            var attended = Backbone.Blocks[layer].Forward(hidden, batch);
-            hidden = attended.Residual + experts[layer].Forward(attended.Normed, attended.Routing.Experts, attended.Routing.Weights);
+            var block = Backbone.Blocks[layer];
+            var attended = block.Forward(hidden, batch);
+            var routing = block.Route(attended.Normed);
+            hidden = attended.Residual + experts[layer].Forward(attended.Normed, routing.Experts, routing.Weights);
         }
         batch.Commit();
         return hidden;

@@ -101,6 +101,7 @@ public sealed record DispatchCounterSnapshot(
     [property: Id(4)] long DroppedSlots,
     [property: Id(5)] long ExpertMoves);
 
+/// <summary>The gateway's step phases since start, in seconds (their meanings: the gateway's StepProfiler.Phase).</summary>
 [GenerateSerializer, Immutable, Alias("rex.StepProfileSnapshot")]
 public sealed record StepProfileSnapshot(
     [property: Id(0)] long Steps,
@@ -110,4 +111,7 @@ public sealed record StepProfileSnapshot(
     [property: Id(4)] double ExpertComputeSeconds,
     [property: Id(5)] double CombineSeconds,
     [property: Id(6)] double SamplingSeconds,
-    [property: Id(7)] double TotalSeconds);
+    [property: Id(7)] double TotalSeconds,
+    [property: Id(8)] double RouterSeconds,
+    [property: Id(9)] double SerializeSeconds,
+    [property: Id(10)] double NetworkSeconds);

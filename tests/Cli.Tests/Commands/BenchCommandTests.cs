@@ -14,6 +14,8 @@ public sealed class BenchCommandTests
         Assert.Equal(2, json.RootElement.GetProperty("batch_size").GetInt32());
         Assert.True(json.RootElement.GetProperty("decode_tokens_per_second").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("total_seconds").GetDouble() >= json.RootElement.GetProperty("prefill_seconds").GetDouble());
+        // Each of the batch's 2 sequences gets a token per decode step: TPOT is the inverse of half the decode rate.
+        Assert.Equal(2 / json.RootElement.GetProperty("decode_tokens_per_second").GetDouble(), json.RootElement.GetProperty("tpot_seconds").GetDouble(), 9);
     }
 
     [Fact]

@@ -72,7 +72,13 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
             Assert.True(0 < p50 && p50 <= p90 && p90 <= p99, $"{figure}: {p}");
         }
         Assert.True(report.GetProperty("latency_seconds").GetProperty("p50").GetDouble() > report.GetProperty("ttft_seconds").GetProperty("p50").GetDouble());
-        Assert.True(report.GetProperty("step_seconds").GetProperty("steps").GetInt64() > 0);
+        var steps = report.GetProperty("step_seconds");
+        Assert.True(steps.GetProperty("steps").GetInt64() > 0);
+        // Every phase is timed on the engine thread inside the step: none is negative and none outgrows the total.
+        foreach (var phase in new[] { "attention", "router", "serialize", "dispatch", "expert_wait", "combine", "sampling", "host_overhead" })
+            Assert.InRange(steps.GetProperty(phase).GetDouble(), 0, steps.GetProperty("total").GetDouble());
+        Assert.True(steps.GetProperty("router").GetDouble() > 0 && steps.GetProperty("serialize").GetDouble() > 0, steps.ToString());
+        Assert.InRange(steps.GetProperty("network").GetDouble(), 0, steps.GetProperty("expert_wait").GetDouble());
         // The progress bar: redrawn in place on stderr, ending complete on a line of its own.
         Assert.StartsWith("\r[", outcome.Error);
         Assert.StartsWith($"[{new string('#', 30)}] 4/4 requests, ", outcome.Error.TrimEnd().Split('\r')[^1]);
