@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rex.Client;
 using Rex.Tests;
 using Xunit.Abstractions;
 
@@ -27,7 +28,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             var outcomes = await Task.WhenAll(cluster.Streams);
             var ended = killed.Elapsed;
             for (var i = 0; i < outcomes.Length; i++) Assert.Equal(cluster.Alone[i], outcomes[i].Tokens);
-            using var fresh = new Rex.Client.RexClient(cluster.Service.Address);
+            using var fresh = new RexClient(cluster.Service.Address);
             var again = await fresh.GenerateAsync(ServingTests.Greedy(cluster.Prompts[0], StreamingCluster.MaxTokens));
             Assert.Equal(cluster.Alone[0], again.TokenIds);
             output.WriteLine($"gateway killed with {spread[0]} of {spread.Sum()} connections on it: all 16 streams ended with the local engine's " +

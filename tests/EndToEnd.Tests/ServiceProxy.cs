@@ -57,8 +57,7 @@ internal sealed class ServiceProxy : IAsyncDisposable
             using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var up = Copy(client.GetStream(), backend.GetStream(), either);
             var down = Copy(backend.GetStream(), client.GetStream(), either);
-            await Task.WhenAny(up, down);
-            await either.CancelAsync();
+            // Either copy ending cancels the other.
             await Task.WhenAll(up, down);
         }
     }

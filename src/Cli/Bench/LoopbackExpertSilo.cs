@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Rex.Model.Checkpoint;
 using Rex.Protos.Grains;
 using Rex.Silo.DataPlane;
 using Rex.Silo.Devices;
@@ -37,16 +36,8 @@ internal sealed class LoopbackExpertSilo : IAsyncDisposable
         var silo = new LoopbackExpertSilo(modelPath);
         try
         {
-            var model = silo.Catalog.Directory;
-            var executor = silo.devices.Executors[0];
-            for (var expert = 0; expert < model.Config.NumExperts; expert++)
-            {
-                var e = expert;
-                var glu = await executor.Run(() =>
-                    new DbrxWeightReader(model.Checkpoint, model.Config, silo.Catalog.PlacementOn(executor.Device)).Expert(Layer, e));
-                silo.registry.Add(new HostedExpert(new ExpertGrainKey(silo.Catalog.Name, Layer, expert, 0), glu, executor,
-                    ExpertBytes.Of(model.Config, silo.Catalog.DType)));
-            }
+            for (var expert = 0; expert < silo.Catalog.Directory.Config.NumExperts; expert++)
+                silo.registry.Add(await HostedExpert.Load(silo.Catalog, new ExpertGrainKey(silo.Catalog.Name, Layer, expert, 0), silo.devices.Executors[0]));
             await silo.server.StartAsync(CancellationToken.None);
             silo.Address = await silo.registry.DataPlaneAddress;
             return silo;

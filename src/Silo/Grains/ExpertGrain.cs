@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
-using Rex.Model.Checkpoint;
 using Rex.Protos.Grains;
 using Rex.Silo.Devices;
 using Rex.Silo.Experts;
@@ -32,16 +31,14 @@ public sealed partial class ExpertGrain(
         var executor = devices.Reserve(bytes);
         try
         {
-            var glu = await executor.Run(() =>
-                new DbrxWeightReader(model.Checkpoint, model.Config, catalog.PlacementOn(executor.Device)).Expert(key.Layer, key.Expert));
-            var expert = new HostedExpert(key, glu, executor, bytes);
+            var expert = await HostedExpert.Load(catalog, key, executor);
             try
             {
                 registry.Add(expert);
             }
             catch
             {
-                await executor.Run(glu.Dispose);
+                await executor.Run(expert.Glu.Dispose);
                 throw;
             }
             hosted = expert;

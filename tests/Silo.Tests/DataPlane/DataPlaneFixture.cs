@@ -1,6 +1,5 @@
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
-using Rex.Model.Checkpoint;
 using Rex.Protos.DataPlane;
 using Rex.Protos.Grains;
 using Rex.Silo.DataPlane;
@@ -32,16 +31,8 @@ public sealed class DataPlaneFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var executors = devices.Executors;
-        var directory = catalog.Directory;
         for (var expert = 0; expert < 16; expert++)
-        {
-            var executor = executors[expert / 8];
-            var e = expert;
-            var glu = await executor.Run(() =>
-                new DbrxWeightReader(directory.Checkpoint, directory.Config, catalog.PlacementOn(executor.Device)).Expert(0, e));
-            registry.Add(new HostedExpert(new ExpertGrainKey(Model, 0, expert, 0), glu, executor, ExpertBytes.Of(directory.Config, catalog.DType)));
-        }
+            registry.Add(await HostedExpert.Load(catalog, new ExpertGrainKey(Model, 0, expert, 0), devices.Executors[expert / 8]));
         server = new DataPlaneServer(Options.Create(new RexOptions()), new ExpertBatchRunner(registry, catalog), registry);
         await server.StartAsync(CancellationToken.None);
         channel = GrpcChannel.ForAddress(await registry.DataPlaneAddress);
