@@ -122,6 +122,7 @@ public sealed partial class GatewayEngine : IDisposable
         }
         using (backbone)
         using (pool)
+        using (var lmHead = new VocabParallelLmHead(backbone, LmHeadThreads))
         {
             var blocks = new BlockManager(pool.NumBlocks, pool.BlockSize, options.EnablePrefixCaching);
             var scheduler = new Scheduler(options.MaxNumSeqs, options.MaxNumBatchedTokens, blocks);
@@ -139,7 +140,7 @@ public sealed partial class GatewayEngine : IDisposable
                         continue;
                     }
                     var step = scheduler.Schedule();
-                    if (step.Work.Count > 0) Run(backbone, pool, scheduler, step, ++stepNumber);
+                    if (step.Work.Count > 0) Run(backbone, lmHead, pool, scheduler, step, ++stepNumber);
                     Publish(scheduler, blocks);
                 }
             }
@@ -152,12 +153,12 @@ public sealed partial class GatewayEngine : IDisposable
     }
 
     // One step and its aftermath: a failed step fails its requests, never the engine.
-    void Run(DbrxBackbone backbone, PagedKvPool pool, Scheduler scheduler, ScheduledStep step, ulong stepNumber)
+    void Run(DbrxBackbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, Scheduler scheduler, ScheduledStep step, ulong stepNumber)
     {
         using var span = StepSpan(step, stepNumber);
         try
         {
-            RunStep(backbone, pool, step, stepNumber, span?.Context ?? default);
+            RunStep(backbone, lmHead, pool, step, stepNumber, span?.Context ?? default);
         }
         catch (Exception e)
         {
@@ -206,7 +207,7 @@ public sealed partial class GatewayEngine : IDisposable
         return span;
     }
 
-    void RunStep(DbrxBackbone backbone, PagedKvPool pool, ScheduledStep step, ulong stepNumber, ActivityContext trace)
+    void RunStep(DbrxBackbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, ScheduledStep step, ulong stepNumber, ActivityContext trace)
     {
         var total = Stopwatch.StartNew();
         var microBatches = MicroBatches.Split(step.Work, w => w.NumNewTokens, options.NumMicroBatches);
@@ -253,7 +254,11 @@ public sealed partial class GatewayEngine : IDisposable
             }
 
             var samplingClock = Stopwatch.StartNew();
-            if (sequences.Count > 0) SequenceSampler.SampleNext(backbone.Logits(cat(lastRows, 0)), sequences);
+            if (sequences.Count > 0)
+            {
+                var (logits, argmax) = lmHead.Logits(cat(lastRows, 0));
+                SequenceSampler.SampleNext(logits, sequences, argmax);
+            }
             profiler.Add(StepProfiler.Phase.Sampling, samplingClock.ElapsedTicks);
         }
         finally
@@ -270,6 +275,10 @@ public sealed partial class GatewayEngine : IDisposable
         var sequence = work.Request.Sequence;
         for (var p = work.Request.NumComputedTokens; p < work.Request.NumComputedTokens + work.NumNewTokens; p++) yield return sequence.TokenAt(p);
     }
+
+    // A GPU runs the whole head in one kernel; only a CPU gateway splits it over threads.
+    int LmHeadThreads => placement.Device.type != TorchSharp.DeviceType.CPU ? 1
+        : options.LmHeadThreads > 0 ? options.LmHeadThreads : VocabParallelLmHead.AutomaticThreads;
 
     PagedKvPool NewKvPool()
     {

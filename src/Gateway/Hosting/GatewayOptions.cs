@@ -45,6 +45,12 @@ public sealed class GatewayOptions
     /// <summary>A step's sequences split into this many micro-batches, so one's attention overlaps another's experts.</summary>
     public int NumMicroBatches { get; set; } = 2;
 
+    /// <summary>
+    /// Threads that share the LM head on a CPU gateway device, each computing the logits of one slice of the
+    /// vocabulary; 0 = the cores divided by TorchThreads. 1 computes it on the engine thread alone.
+    /// </summary>
+    public int LmHeadThreads { get; set; }
+
     public int MaxNumSeqs { get; set; } = 256;
 
     public int MaxNumBatchedTokens { get; set; } = 8192;
@@ -100,6 +106,7 @@ public sealed class GatewayOptions
         Require(MaxNumBatchedTokens >= 1, nameof(MaxNumBatchedTokens), MaxNumBatchedTokens, "must be at least 1");
         Require(MaxModelLen >= 0, nameof(MaxModelLen), MaxModelLen, "must be 0 (the model's) or positive");
         Require(NumMicroBatches >= 1, nameof(NumMicroBatches), NumMicroBatches, "must be at least 1");
+        Require(LmHeadThreads >= 0, nameof(LmHeadThreads), LmHeadThreads, "must be 0 (automatic) or positive");
         Require(double.IsFinite(ExpertCapacityFactor) && ExpertCapacityFactor >= 0, nameof(ExpertCapacityFactor), ExpertCapacityFactor, "must be 0 (no limit) or positive");
         Require(MaxRowsPerSiloMessage >= 0, nameof(MaxRowsPerSiloMessage), MaxRowsPerSiloMessage, "must be 0 (no limit) or positive");
         Require(KvBlockSize >= 1, nameof(KvBlockSize), KvBlockSize, "must be at least 1");

@@ -39,8 +39,13 @@ public sealed class DbrxBackbone : IDisposable
     public Tensor Embed(Tensor ids) => embedding.index_select(0, ids);
 
     // hidden: [rows, d_model] (last block's output) -> [rows, vocab] float32
-    public Tensor Logits(Tensor hidden) =>
-        nn.functional.linear(LayerNorm.Apply(hidden, finalNorm), lmHead).to(ScalarType.Float32);
+    public Tensor Logits(Tensor hidden) => nn.functional.linear(FinalNorm(hidden), lmHead).to(ScalarType.Float32);
+
+    // hidden: [rows, d_model] (last block's output) -> [rows, d_model], the LM head's input
+    public Tensor FinalNorm(Tensor hidden) => LayerNorm.Apply(hidden, finalNorm);
+
+    /// <summary>[vocab, d_model], for engines that split the LM head's work by vocabulary.</summary>
+    public Tensor LmHead => lmHead;
 
     public KvCache NewCache(int capacity) =>
         new(Config.NumLayers, Config.NumKvHeads, Config.HeadDim, capacity, Placement.DType, Placement.Device);

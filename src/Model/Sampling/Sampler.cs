@@ -8,13 +8,13 @@ namespace Rex.Model.Sampling;
 /// </summary>
 public static class Sampler
 {
-    // logits: [rows, vocab] float32 -> one token id per row
-    public static int[] Sample(Tensor logits, IReadOnlyList<SamplingParams> parameters, IReadOnlyList<SequenceRandom> randoms)
+    // logits: [rows, vocab] float32 -> one token id per row; argmax: the logits' argmax per row, when already known
+    public static int[] Sample(Tensor logits, IReadOnlyList<SamplingParams> parameters, IReadOnlyList<SequenceRandom> randoms, long[]? argmax = null)
     {
         using var scope = NewDisposeScope();
         var rows = (int)logits.shape[0];
         var chosen = new int[rows];
-        var greedy = logits.argmax(-1).to(ScalarType.Int64, CPU).data<long>().ToArray();
+        var greedy = argmax ?? logits.argmax(-1).to(ScalarType.Int64, CPU).data<long>().ToArray();
         for (var row = 0; row < rows; row++)
             chosen[row] = parameters[row].IsGreedy ? (int)greedy[row] : SampleRow(logits[row], parameters[row], randoms[row]);
         return chosen;
