@@ -12,23 +12,30 @@ namespace Rex.Cli.Bench;
 internal static class LocalBench
 {
     public sealed record Report(string Model, string DType, int Cores, int TorchThreads, int BatchSize, int InputLen, int OutputLen,
-        double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond, double TpotSeconds)
+        double WarmupSeconds, double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond, double TpotSeconds)
     {
         public override string ToString() =>
-            $"local engine, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}: " +
+            $"local engine, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}, " +
+            $"after {WarmupSeconds:F1} s warm-up: " +
             $"prefill {PrefillSeconds * 1000:F1} ms, decode {DecodeTokensPerSecond:F1} tokens/s (TPOT {TpotSeconds * 1000:F1} ms), " +
             $"overall {OutputTokensPerSecond:F1} output tokens/s";
     }
 
-    public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen)
+    /// <param name="warmup">How long to generate untimed first (at least one full run): .NET compiles hot code at full
+    /// optimization only after it has run a while, and first-touch allocations and kernel selection come once.</param>
+    public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen, TimeSpan warmup)
     {
         var prompts = BenchPrompts.Make(batch, inputLen);
-        Generate(engine, prompts, 2); // warm-up: first-touch allocations and kernel selection
+        var warmupPrompts = BenchPrompts.MakeWarmup(batch, inputLen);
+        var warmupClock = Stopwatch.StartNew();
+        do Generate(engine, warmupPrompts, outputLen);
+        while (warmupClock.Elapsed < warmup);
+        var warmed = warmupClock.Elapsed.TotalSeconds;
         var prefill = Generate(engine, prompts, 1);
         var total = Generate(engine, prompts, outputLen);
         var decode = Math.Max(total - prefill, 1e-9);
         return new Report(model, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
-            prefill, total, batch * (outputLen - 1) / decode, batch * outputLen / total, decode / (outputLen - 1));
+            warmed, prefill, total, batch * (outputLen - 1) / decode, batch * outputLen / total, decode / (outputLen - 1));
     }
 
     static double Generate(ReferenceEngine engine, int[][] prompts, int maxTokens)

@@ -12,12 +12,12 @@ namespace Rex.Cli.Bench;
 /// </summary>
 internal static class ServerBench
 {
-    public sealed record Report(string Server, int Concurrency, int Requests, int InputLen, int OutputLen, double Seconds,
+    public sealed record Report(string Server, int Concurrency, int Requests, int InputLen, int OutputLen, double WarmupSeconds, double Seconds,
         double OutputTokensPerSecond, double RequestsPerSecond, Percentiles TtftSeconds, Percentiles TpotSeconds, Percentiles LatencySeconds,
         StepPhases StepSeconds)
     {
         public override string ToString() =>
-            $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}: " +
+            $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}, after {WarmupSeconds:F1} s warm-up: " +
             $"{OutputTokensPerSecond:F1} output tokens/s, {RequestsPerSecond:F2} requests/s\n" +
             $"  TTFT     {TtftSeconds.ToMilliseconds()}\n" +
             $"  TPOT     {TpotSeconds.ToMilliseconds()}\n" +
@@ -28,12 +28,22 @@ internal static class ServerBench
     /// <summary>When one request's first token and its last arrived, in seconds after it was sent.</summary>
     readonly record struct Timing(double FirstToken, double Latency);
 
+    /// <param name="warmup">How long the clients generate untimed first (each at least one full request): .NET compiles
+    /// hot code at full optimization only after it has run a while, in the gateway and in every silo.</param>
     /// <param name="progress">Where the progress bar is drawn (stderr).</param>
-    public static async Task<Report> Run(string server, int concurrency, int requests, int inputLen, int outputLen, TextWriter progress)
+    public static async Task<Report> Run(string server, int concurrency, int requests, int inputLen, int outputLen, TimeSpan warmup,
+        TextWriter progress)
     {
         using var client = new RexClient(server);
         var prompts = BenchPrompts.Make(requests, inputLen);
-        await Generate(client, prompts[0], 2, bar: null); // warm-up
+        var warmupPrompts = BenchPrompts.MakeWarmup(concurrency, inputLen);
+        var warmupClock = Stopwatch.StartNew();
+        await Task.WhenAll(warmupPrompts.Select(async prompt =>
+        {
+            do await Generate(client, prompt, outputLen, bar: null);
+            while (warmupClock.Elapsed < warmup);
+        }));
+        var warmed = warmupClock.Elapsed.TotalSeconds;
         var before = (await client.GetClusterStatusAsync()).Profile;
         var next = -1;
         var timings = new Timing[requests];
@@ -51,7 +61,7 @@ internal static class ServerBench
         var seconds = clock.Elapsed.TotalSeconds;
         bar.Finish();
         var after = (await client.GetClusterStatusAsync()).Profile;
-        return new Report(server, concurrency, requests, inputLen, outputLen, seconds, (double)requests * outputLen / seconds,
+        return new Report(server, concurrency, requests, inputLen, outputLen, warmed, seconds, (double)requests * outputLen / seconds,
             requests / seconds, Percentiles.Of(timings.Select(t => t.FirstToken)),
             Percentiles.Of(timings.Select(t => (t.Latency - t.FirstToken) / (outputLen - 1))), Percentiles.Of(timings.Select(t => t.Latency)),
             StepPhases.Between(before, after));

@@ -19,10 +19,15 @@ internal static class BenchCommand
         var batchSize = new Option<int>("--batch-size") { Description = "prompts generated together (local)", DefaultValueFactory = _ => 1 };
         var inputLen = new Option<int>("--input-len") { Description = "prompt tokens per request", DefaultValueFactory = _ => 32 };
         var outputLen = new Option<int>("--output-len") { Description = "generated tokens per request", DefaultValueFactory = _ => 64 };
+        var warmup = new Option<double>("--warmup-seconds")
+        {
+            Description = "generate untimed at full length for this long first (at least once), so code is compiled and connections open",
+            DefaultValueFactory = _ => 2,
+        };
         var json = new Option<bool>("--json") { Description = "print the figures as one JSON object" };
         var command = new Command("bench", "Measure throughput (tokens/s) of a server or the local engine")
         {
-            server, concurrency, requests, batchSize, inputLen, outputLen, json,
+            server, concurrency, requests, batchSize, inputLen, outputLen, warmup, json,
         };
         model.AddTo(command);
         command.Add(BenchTransportCommand.Create());
@@ -31,20 +36,24 @@ internal static class BenchCommand
             var (input, generated) = (parse.GetValue(inputLen), parse.GetValue(outputLen));
             Require(input >= 1, "--input-len", input, "at least 1");
             Require(generated >= 2, "--output-len", generated, "at least 2");
+            var warmupSeconds = parse.GetValue(warmup);
+            if (!double.IsFinite(warmupSeconds) || warmupSeconds < 0)
+                throw new ArgumentException($"--warmup-seconds must be 0 or more, got {warmupSeconds}", "--warmup-seconds");
+            var warmupTime = TimeSpan.FromSeconds(warmupSeconds);
             object report;
             if (parse.GetValue(server) is { } address)
             {
                 var clients = parse.GetValue(concurrency);
                 Require(clients >= 1, "--concurrency", clients, "at least 1");
                 var total = parse.GetValue(requests) is > 0 and var n ? n : 4 * clients;
-                report = ServerBench.Run(address, clients, total, input, generated, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
+                report = ServerBench.Run(address, clients, total, input, generated, warmupTime, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
             }
             else
             {
                 var batch = parse.GetValue(batchSize);
                 Require(batch >= 1, "--batch-size", batch, "at least 1");
                 using var engine = model.LoadEngine(parse);
-                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated);
+                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated, warmupTime);
             }
             output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.ToString());
         });

@@ -8,10 +8,13 @@ public sealed class BenchCommandTests
     [Fact]
     public void ReportsThroughputFigures()
     {
-        var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--batch-size", "2", "--input-len", "4", "--output-len", "3", "--json");
+        var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--batch-size", "2", "--input-len", "4", "--output-len", "3",
+            "--warmup-seconds", "0", "--json");
         Assert.Equal(0, outcome.ExitCode);
         using var json = JsonDocument.Parse(outcome.Output);
         Assert.Equal(2, json.RootElement.GetProperty("batch_size").GetInt32());
+        // No warm-up time asked for, but one full untimed run all the same.
+        Assert.True(json.RootElement.GetProperty("warmup_seconds").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("decode_tokens_per_second").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("total_seconds").GetDouble() >= json.RootElement.GetProperty("prefill_seconds").GetDouble());
         // Each of the batch's 2 sequences gets a token per decode step: TPOT is the inverse of half the decode rate.
@@ -24,5 +27,13 @@ public sealed class BenchCommandTests
         var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--output-len", "1");
         Assert.Equal(1, outcome.ExitCode);
         Assert.Contains("--output-len must be at least 2", outcome.Error);
+    }
+
+    [Fact]
+    public void RefusesANegativeWarmup()
+    {
+        var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--warmup-seconds", "-1");
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("--warmup-seconds must be 0 or more, got -1", outcome.Error);
     }
 }

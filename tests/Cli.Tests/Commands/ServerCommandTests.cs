@@ -58,7 +58,7 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
     public void BenchJsonIsOneObjectWithThroughputAndLatencyPercentiles()
     {
         var outcome = CliRunner.InProcess("bench", "--server", gateway.Address, "--concurrency", "2", "--requests", "4",
-            "--input-len", "4", "--output-len", "4", "--json");
+            "--input-len", "4", "--output-len", "4", "--warmup-seconds", "0", "--json");
         Assert.True(outcome.ExitCode == 0, outcome.Error);
         Assert.Single(outcome.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var report = JsonDocument.Parse(outcome.Output).RootElement;
