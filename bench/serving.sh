@@ -34,6 +34,10 @@ echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 
 
 run_benches() { # $1: label, $2: server
   local results=()
+  # A fresh server runs at full speed only once .NET has compiled its hot code at full optimization, several seconds
+  # of load on 2 cores: load it untimed first, batched, as a serving one would have been.
+  "${rex[@]}" bench --server "$2" --concurrency 8 --requests 8 --input-len "$input" --output-len "$output" --warmup-seconds 10 \
+    >/dev/null 2>&1
   for c in $concurrency; do
     results+=("$("${rex[@]}" bench --server "$2" --concurrency "$c" --requests $((per_client * c)) --input-len "$input" --output-len "$output" --json 2>/dev/null)")
   done
