@@ -37,8 +37,7 @@ internal static class BenchCommand
             Require(input >= 1, "--input-len", input, "at least 1");
             Require(generated >= 2, "--output-len", generated, "at least 2");
             var warmupSeconds = parse.GetValue(warmup);
-            if (!double.IsFinite(warmupSeconds) || warmupSeconds < 0)
-                throw new ArgumentException($"--warmup-seconds must be 0 or more, got {warmupSeconds}", "--warmup-seconds");
+            Require(double.IsFinite(warmupSeconds) && warmupSeconds >= 0, "--warmup-seconds", warmupSeconds, "0 or more");
             var warmupTime = TimeSpan.FromSeconds(warmupSeconds);
             object report;
             if (parse.GetValue(server) is { } address)
@@ -60,7 +59,7 @@ internal static class BenchCommand
         return command;
     }
 
-    static void Require(bool condition, string option, int value, string rule)
+    static void Require(bool condition, string option, double value, string rule)
     {
         if (!condition) throw new ArgumentException($"{option} must be {rule}, got {value}", option);
     }

@@ -122,7 +122,7 @@ public sealed partial class GatewayEngine : IDisposable
         }
         using (backbone)
         using (pool)
-        using (var lmHead = new VocabParallelLmHead(backbone, LmHeadThreads))
+        using (var lmHead = new VocabParallelLmHead(backbone, options.LmHeadThreads))
         {
             var blocks = new BlockManager(pool.NumBlocks, pool.BlockSize, options.EnablePrefixCaching);
             var scheduler = new Scheduler(options.MaxNumSeqs, options.MaxNumBatchedTokens, blocks);
@@ -275,10 +275,6 @@ public sealed partial class GatewayEngine : IDisposable
         var sequence = work.Request.Sequence;
         for (var p = work.Request.NumComputedTokens; p < work.Request.NumComputedTokens + work.NumNewTokens; p++) yield return sequence.TokenAt(p);
     }
-
-    // A GPU runs the whole head in one kernel; only a CPU gateway splits it over threads.
-    int LmHeadThreads => placement.Device.type != TorchSharp.DeviceType.CPU ? 1
-        : options.LmHeadThreads > 0 ? options.LmHeadThreads : VocabParallelLmHead.AutomaticThreads;
 
     PagedKvPool NewKvPool()
     {

@@ -19,11 +19,16 @@ public sealed class VocabParallelLmHead : IDisposable
     readonly (long Start, Tensor Weight)[] slices; // Weight: [slice's vocab, d_model], a view of the LM head
     readonly DeviceExecutor[] helpers;             // slice i > 0 runs on helpers[i - 1], slice 0 on the caller's thread
 
-    /// <param name="threads">Threads computing the head, the caller's included; 1 leaves it unsplit.</param>
+    /// <param name="threads">
+    /// Threads computing the head, the caller's included (LmHeadThreads): 1 leaves it unsplit, 0 divides the cores by
+    /// TorchThreads. A GPU computes the whole head in one kernel, so on a GPU it is never split.
+    /// </param>
     public VocabParallelLmHead(DbrxBackbone backbone, int threads)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
         this.backbone = backbone;
+        if (backbone.Placement.Device.type != TorchSharp.DeviceType.CPU) threads = 1;
+        else if (threads == 0) threads = Math.Max(1, Environment.ProcessorCount / Math.Max(1, TorchThreads.Configured));
         var vocab = backbone.LmHead.shape[0];
         threads = (int)Math.Min(threads, vocab);
         slices = Enumerable.Range(0, threads).Select(i =>
@@ -34,9 +39,6 @@ public sealed class VocabParallelLmHead : IDisposable
         helpers = Enumerable.Range(1, threads - 1)
             .Select(i => new DeviceExecutor(new DeviceSpec($"lm-head-{i}", backbone.Placement.Device))).ToArray();
     }
-
-    /// <summary>Threads that compute the head when <see cref="GatewayOptions.LmHeadThreads"/> is 0: each of them runs TorchThreads intra-op threads.</summary>
-    public static int AutomaticThreads => Math.Max(1, Environment.ProcessorCount / Math.Max(1, TorchThreads.Configured));
 
     /// <summary>
     /// hidden: [rows, d_model] (last block's output) -> logits [rows, vocab] float32, and each row's argmax when the
