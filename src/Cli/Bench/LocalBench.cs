@@ -5,8 +5,8 @@ using Rex.Model.Sampling;
 namespace Rex.Cli.Bench;
 
 /// <summary>
-/// Throughput of the local single-process engine for one batch of requests generated together. Prefill time is a
-/// run with one output token; the decode rate is the rest of a full run. The batch decodes in lockstep, so every
+/// Throughput of the local single-process engine for one batch of requests generated together. Prefill time is the
+/// run's first step (every prompt, and each sequence's first token); the decode rate is the rest of the same run. The batch decodes in lockstep, so every
 /// request's time per output token after the first (TPOT) is the same: the decode time over its steps.
 /// </summary>
 internal static class LocalBench
@@ -31,18 +31,19 @@ internal static class LocalBench
         do Generate(engine, warmupPrompts, outputLen);
         while (warmupClock.Elapsed < warmup);
         var warmed = warmupClock.Elapsed.TotalSeconds;
-        var prefill = Generate(engine, prompts, 1);
-        var total = Generate(engine, prompts, outputLen);
+        var (prefill, total) = Generate(engine, prompts, outputLen);
         var decode = Math.Max(total - prefill, 1e-9);
         return new Report(model, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
             warmed, prefill, total, batch * (outputLen - 1) / decode, batch * outputLen / total, decode / (outputLen - 1));
     }
 
-    static double Generate(ReferenceEngine engine, int[][] prompts, int maxTokens)
+    /// <returns>Seconds to the end of the prefill step and to the end of the run.</returns>
+    static (double Prefill, double Total) Generate(ReferenceEngine engine, int[][] prompts, int maxTokens)
     {
         var sampling = new SamplingParams { MaxTokens = maxTokens, IgnoreEos = true };
         var clock = Stopwatch.StartNew();
-        engine.Generate(prompts.Select(p => new GenerationRequest(p, sampling)).ToArray());
-        return clock.Elapsed.TotalSeconds;
+        var prefill = 0.0;
+        engine.Generate(prompts.Select(p => new GenerationRequest(p, sampling)).ToArray(), () => prefill = clock.Elapsed.TotalSeconds);
+        return (prefill, clock.Elapsed.TotalSeconds);
     }
 }

@@ -24,7 +24,9 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
         return new ReferenceEngine(DbrxModel.Load(directory, placement), directory.Tokenizer, directory.Generation);
     }
 
-    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests)
+    /// <param name="prefilled">Called once the prefill step has sampled every sequence's first token (for timing it
+    /// inside the same run as the decode steps).</param>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, Action? prefilled = null)
     {
         for (var i = 0; i < requests.Count; i++)
             RequestValidator.Validate(requests[i], Config, Config.MaxSeqLen, requests.Count == 1 ? "prompt" : $"requests[{i}].prompt");
@@ -36,6 +38,7 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
         {
             // Prefill: every prompt in one step, rows laid end to end.
             Step(sequences, caches, s => s.PromptIds);
+            prefilled?.Invoke();
             while (true)
             {
                 var running = Enumerable.Range(0, sequences.Length).Where(i => !sequences[i].IsFinished).ToArray();

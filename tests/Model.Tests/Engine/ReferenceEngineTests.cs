@@ -28,6 +28,17 @@ public sealed class ReferenceEngineTests(FixtureEngine fixture) : IClassFixture<
     }
 
     [Fact]
+    public void ReportsTheEndOfPrefillOnceForTheWholeBatch()
+    {
+        var prefills = 0;
+        var results = Engine.Generate(
+            [new GenerationRequest(Prompt, new SamplingParams { MaxTokens = 3 }), new GenerationRequest([1, 2, 3], new SamplingParams { MaxTokens = 2 })],
+            () => prefills++);
+        Assert.Equal(1, prefills);
+        Assert.Equal(Greedy[..3], results[0].TokenIds);
+    }
+
+    [Fact]
     public void AStopTokenEndsTheGenerationAndIsReportedButNotPrinted()
     {
         var result = Generate(new SamplingParams { MaxTokens = 10, StopTokenIds = [14031] });
