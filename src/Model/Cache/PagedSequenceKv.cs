@@ -12,7 +12,6 @@ public sealed class PagedSequenceKv : ISequenceKv, IDisposable
     readonly PagedKvPool pool;
     readonly Tensor slots;    // [Length + numNewTokens] int64: every position's slot, old and new
     readonly Tensor newSlots; // the last numNewTokens of them
-    readonly int numNewTokens;
 
     internal PagedSequenceKv(PagedKvPool pool, IReadOnlyList<int> blockTable, int numComputedTokens, int numNewTokens)
     {
@@ -21,20 +20,28 @@ public sealed class PagedSequenceKv : ISequenceKv, IDisposable
             throw new InvalidOperationException(
                 $"{total} tokens need {(total + pool.BlockSize - 1) / pool.BlockSize} KV blocks; the block table has {blockTable.Count}");
         this.pool = pool;
-        this.numNewTokens = numNewTokens;
+        NumNewTokens = numNewTokens;
         Length = numComputedTokens;
         var positions = new long[total];
         for (var p = 0; p < total; p++) positions[p] = (long)blockTable[p / pool.BlockSize] * pool.BlockSize + p % pool.BlockSize;
+        Slots = positions;
         slots = tensor(positions, ScalarType.Int64, pool.Device);
         newSlots = slots.narrow(0, numComputedTokens, numNewTokens);
     }
 
     public int Length { get; private set; }
 
+    internal PagedKvPool Pool => pool;
+
+    internal int NumNewTokens { get; }
+
+    /// <summary>Every position's slot for this step, the stored ones and then the new ones.</summary>
+    internal IReadOnlyList<long> Slots { get; }
+
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
-        if (k.shape[0] != numNewTokens)
-            throw new InvalidOperationException($"this step stores {numNewTokens} rows per layer, not {k.shape[0]}");
+        if (k.shape[0] != NumNewTokens)
+            throw new InvalidOperationException($"this step stores {NumNewTokens} rows per layer, not {k.shape[0]}");
         pool.Write(layer, newSlots, k, v);
         var (keys, values) = pool.Read(layer, slots);
         return (keys.transpose(0, 1), values.transpose(0, 1));
