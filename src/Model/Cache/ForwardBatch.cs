@@ -7,8 +7,8 @@ public sealed record BatchSegment(ISequenceKv Cache, int NumNewTokens);
 
 /// <summary>
 /// The layout of one forward step: the rows of all sequences laid end to end (`[rows, d_model]` tensors),
-/// each sequence's rows continuing from its cache's length. Prefill chunks and decode rows mix freely; two or more
-/// decode rows over a paged cache are attended together (<see cref="Decode"/>).
+/// each sequence's rows continuing from its cache's length. Prefill chunks and decode rows mix freely; decode rows
+/// over a paged cache are attended together in groups of similar length (<see cref="Decode"/>).
 /// </summary>
 public sealed class ForwardBatch : IDisposable
 {
@@ -29,20 +29,37 @@ public sealed class ForwardBatch : IDisposable
         NumRows = positions.Count;
         Positions = tensor(positions.ToArray(), ScalarType.Int64, device);
 
-        inDecode = segments.Select(s => s is { NumNewTokens: 1, Cache: PagedSequenceKv }).ToArray();
-        var decode = Enumerable.Range(0, segments.Count).Where(i => inDecode[i]).ToArray();
-        if (decode.Length < 2)
+        inDecode = new bool[segments.Count];
+        var groups = GroupDecodeRows(segments);
+        foreach (var group in groups)
+            foreach (var i in group) inDecode[i] = true;
+        Decode = [.. groups.Select(g => new PagedDecodeBatch([.. g.Select(i => (PagedSequenceKv)segments[i].Cache)], [.. g.Select(i => rowStarts[i])]))];
+        var others = Enumerable.Range(0, segments.Count).Where(i => !inDecode[i]).ToArray();
+        if (Decode.Count > 0 && others.Length > 0)
+            OtherRows = tensor(others.SelectMany(i => Enumerable.Range(rowStarts[i], segments[i].NumNewTokens)).Select(r => (long)r).ToArray(),
+                ScalarType.Int64, device);
+    }
+
+    // The decode segments (one new token, paged cache) in groups whose members are all at least half as long as the
+    // group's longest, so padding at most doubles a group's gather (one long sequence among many short ones would
+    // otherwise pad them all to its length); members in row order. A segment left alone in its group is attended
+    // on its own: batching one row gains nothing.
+    static int[][] GroupDecodeRows(IReadOnlyList<BatchSegment> segments)
+    {
+        var decode = Enumerable.Range(0, segments.Count)
+            .Where(i => segments[i] is { NumNewTokens: 1, Cache: PagedSequenceKv })
+            .Select(i => (Segment: i, Length: segments[i].Cache.Length + 1))
+            .OrderByDescending(d => d.Length)
+            .ToArray();
+        var groups = new List<int[]>();
+        for (var first = 0; first < decode.Length;)
         {
-            // One row alone gains nothing from batching, and keeps the unpadded path the reference engine takes.
-            Array.Clear(inDecode);
-            return;
+            var end = first;
+            while (end < decode.Length && 2 * decode[end].Length >= decode[first].Length) end++;
+            if (end - first > 1) groups.Add([.. decode[first..end].Select(d => d.Segment).Order()]);
+            first = end;
         }
-        Decode = new PagedDecodeBatch(decode.Select(i => (PagedSequenceKv)segments[i].Cache).ToArray());
-        DecodeRows = tensor(decode.Select(i => (long)rowStarts[i]).ToArray(), ScalarType.Int64, device);
-        DecodeIsWholeBatch = decode.Length == NumRows;
-        if (!DecodeIsWholeBatch)
-            OtherRows = tensor(Enumerable.Range(0, segments.Count).Where(i => !inDecode[i])
-                .SelectMany(i => Enumerable.Range(rowStarts[i], segments[i].NumNewTokens)).Select(r => (long)r).ToArray(), ScalarType.Int64, device);
+        return [.. groups];
     }
 
     public IReadOnlyList<BatchSegment> Segments { get; }
@@ -55,20 +72,18 @@ public sealed class ForwardBatch : IDisposable
     /// <summary>The position of every row in its sequence: [rows] int64.</summary>
     public Tensor Positions { get; }
 
-    /// <summary>The step's decode rows over a paged cache, when there are two or more: attended as one batch.</summary>
-    public PagedDecodeBatch? Decode { get; }
+    /// <summary>The step's decode rows over a paged cache, attended a group at a time.</summary>
+    public IReadOnlyList<PagedDecodeBatch> Decode { get; }
 
-    /// <summary>[decode rows] int64: the rows of <see cref="Decode"/>'s sequences, in its order.</summary>
-    public Tensor? DecodeRows { get; }
-
-    /// <summary>[rows - decode rows] int64: the rows attended one sequence at a time, in order, when there are any
-    /// beside <see cref="Decode"/>'s.</summary>
+    /// <summary>[rows - decode rows] int64: the rows attended one sequence at a time, in order, when there are decode
+    /// groups beside them.</summary>
     public Tensor? OtherRows { get; }
 
-    /// <summary>Whether <see cref="Decode"/> holds every row of the step (a step with no prefill in it).</summary>
-    public bool DecodeIsWholeBatch { get; }
+    /// <summary>Whether one decode group holds every row of the step (a step with no prefill in it, and sequences of
+    /// similar length).</summary>
+    public bool DecodeIsWholeBatch => Decode is [var only] && only.Count == NumRows;
 
-    /// <summary>Whether a segment is attended as part of <see cref="Decode"/> rather than on its own.</summary>
+    /// <summary>Whether a segment is attended as part of a decode group rather than on its own.</summary>
     public bool InDecode(int segment) => inDecode[segment];
 
     /// <summary>The last row of each segment: where the next token of each sequence is predicted.</summary>
@@ -83,8 +98,7 @@ public sealed class ForwardBatch : IDisposable
     public void Dispose()
     {
         Positions.Dispose();
-        Decode?.Dispose();
-        DecodeRows?.Dispose();
+        foreach (var group in Decode) group.Dispose();
         OtherRows?.Dispose();
     }
 }

@@ -7,7 +7,8 @@ namespace Rex.Model.Cache;
 /// and read together: per layer one write and one gather for all of them, where <see cref="PagedSequenceKv"/> takes
 /// a write and a gather each (a dozen TorchSharp calls per sequence and layer, most of a decode step's attention time
 /// at concurrency 32). Shorter sequences are padded to the longest with their own newest slot, which holds finite
-/// values (garbage in a free slot could be NaN, and a NaN times attention weight 0 is NaN), and masked out.
+/// values (garbage in a free slot could be NaN, and a NaN times attention weight 0 is NaN), and masked out; the
+/// caller groups sequences so that padding at most doubles what is gathered (<see cref="ForwardBatch"/>).
 /// </summary>
 public sealed class PagedDecodeBatch : IDisposable
 {
@@ -18,9 +19,11 @@ public sealed class PagedDecodeBatch : IDisposable
     readonly int maxLength;
 
     /// <param name="sequences">Each bringing one new token, all from the same pool.</param>
-    public PagedDecodeBatch(IReadOnlyList<PagedSequenceKv> sequences)
+    /// <param name="rows">Where each sequence's new token sits among the step's rows.</param>
+    public PagedDecodeBatch(IReadOnlyList<PagedSequenceKv> sequences, IReadOnlyList<int> rows)
     {
         if (sequences.Count == 0) throw new ArgumentException("a decode batch needs at least one sequence", nameof(sequences));
+        if (rows.Count != sequences.Count) throw new ArgumentException($"{sequences.Count} sequences with {rows.Count} rows", nameof(rows));
         pool = sequences[0].Pool;
         count = sequences.Count;
         maxLength = sequences.Max(s => s.Slots.Count);
@@ -44,7 +47,14 @@ public sealed class PagedDecodeBatch : IDisposable
         newSlots = tensor(newer, ScalarType.Int64, pool.Device);
         gatherSlots = tensor(gather, ScalarType.Int64, pool.Device);
         Mask = tensor(visible, ScalarType.Bool, pool.Device).view(count, 1, 1, maxLength);
+        Rows = tensor(rows.Select(r => (long)r).ToArray(), ScalarType.Int64, pool.Device);
     }
+
+    /// <summary>How many sequences (and rows) the batch holds.</summary>
+    public int Count => count;
+
+    /// <summary>[n] int64: the step's rows of the sequences' new tokens, in the batch's order.</summary>
+    public Tensor Rows { get; }
 
     /// <summary>[n, 1, 1, max_len] bool: true where a sequence has a token, false on its padding.</summary>
     public Tensor Mask { get; }
@@ -69,5 +79,6 @@ public sealed class PagedDecodeBatch : IDisposable
         newSlots.Dispose();
         gatherSlots.Dispose();
         Mask.Dispose();
+        Rows.Dispose();
     }
 }

@@ -23,8 +23,7 @@ public sealed class Attention(DbrxConfig config, int layer, Tensor wqkv, Tensor 
         var k = rotary.Apply(parts[1].view(rows, config.NumKvHeads, config.HeadDim), batch.Positions);
         var v = parts[2].view(rows, config.NumKvHeads, config.HeadDim);
 
-        var decoded = batch.Decode is null ? null : AttendDecode(q, k, v, batch);
-        if (batch.DecodeIsWholeBatch) return nn.functional.linear(decoded!, outProj);
+        if (batch.DecodeIsWholeBatch) return nn.functional.linear(AttendDecode(q, k, v, batch.Decode[0], whole: true), outProj);
         var outputs = new List<Tensor>(batch.Segments.Count);
         for (var i = 0; i < batch.Segments.Count; i++)
         {
@@ -37,37 +36,30 @@ public sealed class Attention(DbrxConfig config, int layer, Tensor wqkv, Tensor 
             outputs.Add(Attend(q.narrow(0, start, n).transpose(0, 1), keys, values, past)
                 .transpose(0, 1).reshape(n, config.DModel));
         }
-        var attended = outputs.Count == 1 ? outputs[0] : cat(outputs, 0);
-        // The decode rows go back between the others: attended holds the rest in row order.
-        if (decoded is not null) attended = Interleave(attended, decoded, batch);
+        var others = outputs.Count switch { 0 => null, 1 => outputs[0], _ => cat(outputs, 0) };
+        if (batch.Decode.Count == 0) return nn.functional.linear(others!, outProj);
+        // Each decode group's rows, and the rest in row order, go back to their places among the step's rows.
+        var attended = empty(rows, config.DModel, x.dtype, x.device);
+        foreach (var group in batch.Decode) attended.index_copy_(0, group.Rows, AttendDecode(q, k, v, group, whole: false));
+        if (others is not null) attended.index_copy_(0, batch.OtherRows!, others);
         return nn.functional.linear(attended, outProj);
     }
 
-    // q: [rows, heads, head_dim]; k, v: [rows, kv_heads, head_dim] -> [decode rows, d_model]
-    Tensor AttendDecode(Tensor q, Tensor k, Tensor v, ForwardBatch batch)
+    // q: [rows, heads, head_dim]; k, v: [rows, kv_heads, head_dim] -> [group rows, d_model]. whole: the group is
+    // every row of the step, in order.
+    Tensor AttendDecode(Tensor q, Tensor k, Tensor v, PagedDecodeBatch group, bool whole)
     {
-        var rows = batch.DecodeRows!;
-        if (!batch.DecodeIsWholeBatch)
+        if (!whole)
         {
-            q = q.index_select(0, rows);
-            k = k.index_select(0, rows);
-            v = v.index_select(0, rows);
+            q = q.index_select(0, group.Rows);
+            k = k.index_select(0, group.Rows);
+            v = v.index_select(0, group.Rows);
         }
-        var n = q.shape[0];
-        var (keys, values) = batch.Decode!.Append(layer, k, v);
+        var (keys, values) = group.Append(layer, k, v);
         // One query per sequence: a kv head's query heads stand in for query positions ([n, kv_heads, groups,
         // head_dim]), so they share its keys without repeat_interleave; head h = kv head h / groups, as in Attend.
-        var grouped = q.view(n, config.NumKvHeads, groups, config.HeadDim);
-        return nn.functional.scaled_dot_product_attention(grouped, keys, values, batch.Decode.Mask).reshape(n, config.DModel);
-    }
-
-    // others: [rows - decode rows, d_model] in row order; decoded: [decode rows, d_model] -> [rows, d_model]
-    static Tensor Interleave(Tensor others, Tensor decoded, ForwardBatch batch)
-    {
-        var all = empty(batch.NumRows, others.shape[1], others.dtype, others.device);
-        all.index_copy_(0, batch.DecodeRows!, decoded);
-        all.index_copy_(0, batch.OtherRows!, others);
-        return all;
+        var grouped = q.view(group.Count, config.NumKvHeads, groups, config.HeadDim);
+        return nn.functional.scaled_dot_product_attention(grouped, keys, values, group.Mask).reshape(group.Count, config.DModel);
     }
 
     // q: [heads, n, head_dim]; keys, values: [kv_heads, past + n, head_dim] -> [heads, n, head_dim]
