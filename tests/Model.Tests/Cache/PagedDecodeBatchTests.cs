@@ -13,18 +13,23 @@ public sealed class PagedDecodeBatchTests(FixtureModel fixture) : IClassFixture<
 {
     const double Tolerance = 1e-4;
     const int BlockSize = 4;
-    static readonly int[] A = [791, 4062, 14198, 39935, 35308, 927, 279, 16053, 18964, 4689, 13, 578];
-    static readonly int[] B = [100257, 15339, 11];
-    static readonly int[] C = [9906, 11, 1917, 0, 220, 17, 10];
-    static readonly int[] D = [100257, 15339];
 
     // Blocks out of order and interleaved between the sequences, so a slot mix-up shows.
-    static readonly int[] TableA = [5, 0, 9, 2];
-    static readonly int[] TableB = [3];
-    static readonly int[] TableC = [7, 1];
-    static readonly int[] TableD = [4];
+    static readonly Prompt A = new("a", [5, 0, 9, 2], [791, 4062, 14198, 39935, 35308, 927, 279, 16053, 18964, 4689, 13, 578]);
+    static readonly Prompt B = new("b", [3], [100257, 15339, 11]);
+    static readonly Prompt C = new("c", [7, 1], [9906, 11, 1917, 0, 220, 17, 10]);
+    static readonly Prompt D = new("d", [4], [100257, 15339]);
 
     DbrxModel Model => fixture.Model;
+
+    sealed record Prompt(string Name, int[] Table, int[] Tokens)
+    {
+        public Work AllButLast => new(Table, 0, Tokens[..^1]);
+
+        public Work Last => new(Table, Tokens.Length - 1, Tokens[^1..]);
+
+        public Work Whole => new(Table, 0, Tokens);
+    }
 
     sealed record Work(int[] Table, int NumComputed, int[] Tokens);
 
@@ -47,6 +52,13 @@ public sealed class PagedDecodeBatchTests(FixtureModel fixture) : IClassFixture<
         }
     }
 
+    // Prefills each prompt but its last token on its own, then decodes every last token in one step.
+    (float[][] Logits, int[] Groups) DecodeTogether(PagedKvPool pool, params Prompt[] prompts)
+    {
+        foreach (var prompt in prompts) Step(pool, prompt.AllButLast);
+        return Step(pool, [.. prompts.Select(p => p.Last)]);
+    }
+
     float[] FullLast(int[] tokens)
     {
         using var inference = inference_mode();
@@ -60,6 +72,8 @@ public sealed class PagedDecodeBatchTests(FixtureModel fixture) : IClassFixture<
     PagedKvPool NewPool() =>
         new(Model.Config.NumLayers, Model.Config.NumKvHeads, Model.Config.HeadDim, 10, BlockSize, ScalarType.Float32, CPU);
 
+    void AssertRecomputed(Prompt prompt, float[] actual) => AssertClose(FullLast(prompt.Tokens), actual, prompt.Name);
+
     static void AssertClose(float[] expected, float[] actual, string what)
     {
         var worst = expected.Select((e, i) => Math.Abs(e - actual[i])).Max();
@@ -70,68 +84,57 @@ public sealed class PagedDecodeBatchTests(FixtureModel fixture) : IClassFixture<
     public void ADecodeStepOfSequencesOfSimilarLengthsEqualsEachRecomputed()
     {
         using var pool = NewPool();
-        Step(pool, new Work(TableA, 0, A[..^1]));
-        Step(pool, new Work(TableC, 0, C[..^1]));
-        var (rows, groups) = Step(pool, new Work(TableA, A.Length - 1, A[^1..]), new Work(TableC, C.Length - 1, C[^1..]));
+        var (rows, groups) = DecodeTogether(pool, A, C);
         Assert.Equal([2], groups);
-        AssertClose(FullLast(A), rows[0], "a");
-        AssertClose(FullLast(C), rows[1], "c");
+        AssertRecomputed(A, rows[0]);
+        AssertRecomputed(C, rows[1]);
     }
 
     [Fact]
     public void SequencesOfVeryDifferentLengthsAreGroupedSoPaddingAtMostDoubles()
     {
         using var pool = NewPool();
-        Step(pool, new Work(TableA, 0, A[..^1]));
-        Step(pool, new Work(TableB, 0, B[..^1]));
-        Step(pool, new Work(TableC, 0, C[..^1]));
-        Step(pool, new Work(TableD, 0, D[..^1]));
         // Lengths 12, 3, 7, 2: a and c in one group, b and d in another.
-        var (rows, groups) = Step(pool, new Work(TableA, A.Length - 1, A[^1..]), new Work(TableB, B.Length - 1, B[^1..]),
-            new Work(TableC, C.Length - 1, C[^1..]), new Work(TableD, D.Length - 1, D[^1..]));
+        var (rows, groups) = DecodeTogether(pool, A, B, C, D);
         Assert.Equal([2, 2], groups);
-        AssertClose(FullLast(A), rows[0], "a");
-        AssertClose(FullLast(B), rows[1], "b");
-        AssertClose(FullLast(C), rows[2], "c");
-        AssertClose(FullLast(D), rows[3], "d");
+        AssertRecomputed(A, rows[0]);
+        AssertRecomputed(B, rows[1]);
+        AssertRecomputed(C, rows[2]);
+        AssertRecomputed(D, rows[3]);
     }
 
     [Fact]
     public void ASequenceTooShortForAnyGroupIsAttendedOnItsOwnBesideAGroup()
     {
         using var pool = NewPool();
-        Step(pool, new Work(TableA, 0, A[..^1]));
-        Step(pool, new Work(TableB, 0, B[..^1]));
-        Step(pool, new Work(TableC, 0, C[..^1]));
-        var (rows, groups) = Step(pool, new Work(TableA, A.Length - 1, A[^1..]), new Work(TableB, B.Length - 1, B[^1..]),
-            new Work(TableC, C.Length - 1, C[^1..]));
+        var (rows, groups) = DecodeTogether(pool, A, B, C);
         Assert.Equal([2], groups);
-        AssertClose(FullLast(A), rows[0], "a");
-        AssertClose(FullLast(B), rows[1], "b");
-        AssertClose(FullLast(C), rows[2], "c");
+        AssertRecomputed(A, rows[0]);
+        AssertRecomputed(B, rows[1]);
+        AssertRecomputed(C, rows[2]);
     }
 
     [Fact]
     public void DecodeRowsBesidePrefillRowsKeepTheirPlaces()
     {
         using var pool = NewPool();
-        Step(pool, new Work(TableA, 0, A[..^1]));
-        Step(pool, new Work(TableC, 0, C[..^1]));
+        Step(pool, A.AllButLast);
+        Step(pool, C.AllButLast);
         // a decodes, b prefills all of its prompt, c decodes: the batched rows are the first and the last.
-        var (rows, groups) = Step(pool, new Work(TableA, A.Length - 1, A[^1..]), new Work(TableB, 0, B), new Work(TableC, C.Length - 1, C[^1..]));
+        var (rows, groups) = Step(pool, A.Last, B.Whole, C.Last);
         Assert.Equal([2], groups);
-        AssertClose(FullLast(A), rows[0], "a");
-        for (var t = 0; t < B.Length; t++) AssertClose(FullLast(B[..(t + 1)]), rows[1 + t], $"b position {t}");
-        AssertClose(FullLast(C), rows[^1], "c");
+        AssertRecomputed(A, rows[0]);
+        for (var t = 0; t < B.Tokens.Length; t++) AssertClose(FullLast(B.Tokens[..(t + 1)]), rows[1 + t], $"b position {t}");
+        AssertRecomputed(C, rows[^1]);
     }
 
     [Fact]
     public void ALoneDecodeRowIsAttendedOnItsOwn()
     {
         using var pool = NewPool();
-        Step(pool, new Work(TableA, 0, A[..^1]));
-        var (rows, groups) = Step(pool, new Work(TableA, A.Length - 1, A[^1..]), new Work(TableB, 0, B));
+        Step(pool, A.AllButLast);
+        var (rows, groups) = Step(pool, A.Last, B.Whole);
         Assert.Empty(groups);
-        AssertClose(FullLast(A), rows[0], "a");
+        AssertRecomputed(A, rows[0]);
     }
 }
