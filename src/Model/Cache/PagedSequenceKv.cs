@@ -10,8 +10,8 @@ namespace Rex.Model.Cache;
 public sealed class PagedSequenceKv : ISequenceKv, IDisposable
 {
     readonly PagedKvPool pool;
-    readonly Tensor slots;    // [Length + numNewTokens] int64: every position's slot, old and new
-    readonly Tensor newSlots; // the last numNewTokens of them
+    readonly long[] slotIndices; // every position's slot, old and new
+    Tensor? slots;               // slotIndices on the pool's device, once this sequence is attended on its own
 
     internal PagedSequenceKv(PagedKvPool pool, IReadOnlyList<int> blockTable, int numComputedTokens, int numNewTokens)
     {
@@ -22,11 +22,8 @@ public sealed class PagedSequenceKv : ISequenceKv, IDisposable
         this.pool = pool;
         NumNewTokens = numNewTokens;
         Length = numComputedTokens;
-        var positions = new long[total];
-        for (var p = 0; p < total; p++) positions[p] = (long)blockTable[p / pool.BlockSize] * pool.BlockSize + p % pool.BlockSize;
-        Slots = positions;
-        slots = tensor(positions, ScalarType.Int64, pool.Device);
-        newSlots = slots.narrow(0, numComputedTokens, numNewTokens);
+        slotIndices = new long[total];
+        for (var p = 0; p < total; p++) slotIndices[p] = (long)blockTable[p / pool.BlockSize] * pool.BlockSize + p % pool.BlockSize;
     }
 
     public int Length { get; private set; }
@@ -36,22 +33,21 @@ public sealed class PagedSequenceKv : ISequenceKv, IDisposable
     internal int NumNewTokens { get; }
 
     /// <summary>Every position's slot for this step, the stored ones and then the new ones.</summary>
-    internal IReadOnlyList<long> Slots { get; }
+    internal IReadOnlyList<long> Slots => slotIndices;
 
     public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
         if (k.shape[0] != NumNewTokens)
             throw new InvalidOperationException($"this step stores {NumNewTokens} rows per layer, not {k.shape[0]}");
-        pool.Write(layer, newSlots, k, v);
+        // Made at the first layer rather than with the view: a sequence attended in a decode group never needs it.
+        // It serves every layer of the step, so it leaves the caller's per-layer dispose scope and goes with the view.
+        slots ??= tensor(slotIndices, ScalarType.Int64, pool.Device).DetachFromDisposeScope();
+        pool.Write(layer, slots.narrow(0, Length, NumNewTokens), k, v);
         var (keys, values) = pool.Read(layer, slots);
         return (keys.transpose(0, 1), values.transpose(0, 1));
     }
 
     public void Commit(int n) => Length += n;
 
-    public void Dispose()
-    {
-        newSlots.Dispose();
-        slots.Dispose();
-    }
+    public void Dispose() => slots?.Dispose();
 }

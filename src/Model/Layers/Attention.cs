@@ -23,7 +23,7 @@ public sealed class Attention(DbrxConfig config, int layer, Tensor wqkv, Tensor 
         var k = rotary.Apply(parts[1].view(rows, config.NumKvHeads, config.HeadDim), batch.Positions);
         var v = parts[2].view(rows, config.NumKvHeads, config.HeadDim);
 
-        if (batch.DecodeIsWholeBatch) return nn.functional.linear(AttendDecode(q, k, v, batch.Decode[0], whole: true), outProj);
+        if (batch.DecodeIsWholeBatch) return nn.functional.linear(AttendDecode(q, k, v, batch.Decode[0]), outProj);
         var outputs = new List<Tensor>(batch.Segments.Count);
         for (var i = 0; i < batch.Segments.Count; i++)
         {
@@ -40,16 +40,16 @@ public sealed class Attention(DbrxConfig config, int layer, Tensor wqkv, Tensor 
         if (batch.Decode.Count == 0) return nn.functional.linear(others!, outProj);
         // Each decode group's rows, and the rest in row order, go back to their places among the step's rows.
         var attended = empty(rows, config.DModel, x.dtype, x.device);
-        foreach (var group in batch.Decode) attended.index_copy_(0, group.Rows, AttendDecode(q, k, v, group, whole: false));
+        foreach (var group in batch.Decode) attended.index_copy_(0, group.Rows, AttendDecode(q, k, v, group));
         if (others is not null) attended.index_copy_(0, batch.OtherRows!, others);
         return nn.functional.linear(attended, outProj);
     }
 
-    // q: [rows, heads, head_dim]; k, v: [rows, kv_heads, head_dim] -> [group rows, d_model]. whole: the group is
-    // every row of the step, in order.
-    Tensor AttendDecode(Tensor q, Tensor k, Tensor v, PagedDecodeBatch group, bool whole)
+    // q: [rows, heads, head_dim]; k, v: [rows, kv_heads, head_dim] -> [group rows, d_model]
+    Tensor AttendDecode(Tensor q, Tensor k, Tensor v, PagedDecodeBatch group)
     {
-        if (!whole)
+        // A group as large as the step is every row, in row order: nothing to pick.
+        if (group.Count != q.shape[0])
         {
             q = q.index_select(0, group.Rows);
             k = k.index_select(0, group.Rows);
