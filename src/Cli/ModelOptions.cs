@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
 using Rex.Model.TinyModel;
@@ -6,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Rex.Cli;
 
-/// <summary>`--model DIR` (default: the built-in tiny model, written on first use) and `--dtype`.</summary>
+/// <summary>`--model DIR` (default: the built-in tiny model, written on first use), `--dtype` and `--load-format`.</summary>
 internal sealed class ModelOptions
 {
     public Option<string?> Model { get; } = new("--model")
@@ -20,14 +21,22 @@ internal sealed class ModelOptions
         DefaultValueFactory = _ => "float32",
     };
 
+    public Option<string> LoadFormat { get; } = new("--load-format")
+    {
+        Description = "auto (the directory's safetensors) or dummy (random weights drawn on load; only config.json is read)",
+        DefaultValueFactory = _ => "auto",
+    };
+
     public void AddTo(Command command)
     {
         command.Add(Model);
         command.Add(DType);
+        command.Add(LoadFormat);
     }
 
     public string ModelPath(ParseResult parse) => parse.GetValue(Model) ?? BuiltInModel.EnsureCreated();
 
     public ReferenceEngine LoadEngine(ParseResult parse) =>
-        ReferenceEngine.Load(ModelPath(parse), new ComputePlacement(CPU, ComputePlacement.ParseDType(parse.GetValue(DType)!)));
+        ReferenceEngine.Load(ModelPath(parse), new ComputePlacement(CPU, ComputePlacement.ParseDType(parse.GetValue(DType)!)),
+            LoadFormats.Parse(parse.GetValue(LoadFormat)!));
 }

@@ -6,33 +6,35 @@ namespace Rex.Model;
 
 /// <summary>
 /// A Hugging Face model directory: config.json, generation_config.json, tokenizer_config.json and the
-/// safetensors weights. Opening reads the configs and the weights' headers, not the weights.
+/// safetensors weights. Opening reads the configs and the weights' headers, not the weights. With the dummy load
+/// format only config.json is needed and the weights are drawn as they are loaded.
 /// </summary>
 public sealed class ModelDirectory : IDisposable
 {
-    ModelDirectory(string path, DbrxConfig config, GenerationConfig generation, DbrxTokenizer tokenizer, SafetensorsCheckpoint checkpoint)
+    ModelDirectory(string path, DbrxConfig config, GenerationConfig generation, DbrxTokenizer tokenizer, IModelWeights weights)
     {
         Path = path;
         Config = config;
         Generation = generation;
         Tokenizer = tokenizer;
-        Checkpoint = checkpoint;
+        Weights = weights;
     }
 
     public string Path { get; }
     public DbrxConfig Config { get; }
     public GenerationConfig Generation { get; }
     public DbrxTokenizer Tokenizer { get; }
-    public SafetensorsCheckpoint Checkpoint { get; }
+    public IModelWeights Weights { get; }
 
-    public static ModelDirectory Open(string path)
+    public static ModelDirectory Open(string path, LoadFormat loadFormat = LoadFormat.Safetensors)
     {
         if (!Directory.Exists(path)) throw new ModelConfigException($"{path}: model directory not found");
         var config = DbrxConfigReader.ReadDirectory(path);
         var generation = GenerationConfig.ReadDirectory(path);
         var tokenizer = DbrxTokenizer.Load(path);
-        return new ModelDirectory(path, config, generation, tokenizer, SafetensorsCheckpoint.Open(path));
+        IModelWeights weights = loadFormat == LoadFormat.Dummy ? new DummyWeights(config) : SafetensorsCheckpoint.Open(path);
+        return new ModelDirectory(path, config, generation, tokenizer, weights);
     }
 
-    public void Dispose() => Checkpoint.Dispose();
+    public void Dispose() => Weights.Dispose();
 }

@@ -1,5 +1,10 @@
 using System.Text.Json;
 using Rex.Client;
+using Rex.Model.Checkpoint;
+using Rex.Model.Engine;
+using Rex.Model.Layers;
+using Rex.Model.Sampling;
+using Rex.Model.TinyModel;
 using Rex.Tests;
 
 namespace Rex.EndToEnd.Tests;
@@ -76,6 +81,34 @@ public sealed class ClusterUpTests
             var status = await client.GetClusterStatusAsync();
             Assert.Equal(3, status.Silos.Count);
             Assert.Equal(2, status.Silos.Count(s => s.Experts.Count > 0));
+        }
+        finally
+        {
+            await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", state.Path], environment);
+        }
+    }
+
+    [Fact]
+    public async Task WithDummyWeightsEveryProcessDrawsTheSameModelAsTheLocalEngine()
+    {
+        using var state = new TemporaryDirectory();
+        using var home = new TemporaryDirectory();
+        using var model = new TemporaryDirectory();
+        File.WriteAllText(model.File("config.json"), RandomDbrxCheckpoint.ConfigJson(BuiltInModel.Config).ToJsonString());
+        var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
+        try
+        {
+            var up = await ChildProcess.Run("rex.dll",
+                ["cluster", "up", "--silos", "1", "--model", model.Path, "--load-format", "dummy", "--port", "0", "--http-port", "0", "--state", state.Path],
+                environment);
+            Assert.True(up.ExitCode == 0, up.Error);
+            using var engine = ReferenceEngine.Load(model.Path, ComputePlacement.Cpu, LoadFormat.Dummy);
+            using var client = new RexClient(up.Output.Trim().Split('\n')[^1]);
+            foreach (var (prompt, _) in FixtureGreedy.All.Take(2))
+            {
+                var local = engine.Generate([new GenerationRequest(prompt, new SamplingParams { MaxTokens = 16, IgnoreEos = true })])[0].TokenIds;
+                Assert.Equal(local, await GatewayClient.Greedy(client, prompt));
+            }
         }
         finally
         {

@@ -3,7 +3,8 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Rex.Cli.Cluster;
 using Rex.Client;
-using Rex.Model.TinyModel;
+using Rex.Model.Checkpoint;
+using Rex.Model.Layers;
 using Rex.Silo.Hosting;
 
 namespace Rex.Cli.Commands;
@@ -21,7 +22,7 @@ internal static partial class ClusterUpCommand
     public static Command Create()
     {
         var silos = new Option<int>("--silos") { Description = "expert-silo processes to start", DefaultValueFactory = _ => 2 };
-        var model = new Option<string?>("--model") { Description = "Hugging Face DBRX model directory (default: the built-in tiny model)" };
+        var model = new ModelOptions();
         var port = new Option<int>("--port") { Description = "public gRPC port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 50051 };
         var httpPort = new Option<int>("--http-port") { Description = "OpenAI-compatible HTTP port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 8000 };
         var membership = new Option<string>("--membership") { Description = "localhost (the gateway is the primary silo) or redis", DefaultValueFactory = _ => "localhost" };
@@ -43,8 +44,9 @@ internal static partial class ClusterUpCommand
         var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
         var command = new Command("up", "Start a gateway and expert silos as processes on this machine")
         {
-            silos, gateways, model, port, httpPort, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
+            silos, gateways, port, httpPort, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
         };
+        model.AddTo(command);
         CliAction.Set(command, (parse, output) =>
         {
             var count = parse.GetValue(silos);
@@ -58,7 +60,11 @@ internal static partial class ClusterUpCommand
             if (ClusterState.Read(directory) is { } running && running.Processes.Any(p => ChildProcesses.IsRunning(p.Pid, Program(p))))
                 throw new InvalidOperationException($"a cluster started from {directory} is still running (gateway {running.Gateways.FirstOrDefault()}); run `rex cluster down` first");
 
-            var modelPath = Path.GetFullPath(parse.GetValue(model) ?? BuiltInModel.EnsureCreated());
+            var loadFormat = parse.GetValue(model.LoadFormat)!;
+            LoadFormats.Parse(loadFormat);
+            var dtype = parse.GetValue(model.DType)!;
+            ComputePlacement.ParseDType(dtype);
+            var modelPath = Path.GetFullPath(model.ModelPath(parse));
             // Every process of this cluster shares a fresh data-plane secret, handed down in the environment (not on a
             // command line any local user can read), unless the caller set one.
             if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("REX_DataPlaneSecret")))
@@ -66,6 +72,8 @@ internal static partial class ClusterUpCommand
             string[] common =
             [
                 $"--Rex:Model={modelPath}",
+                $"--Rex:DType={dtype}",
+                $"--Rex:LoadFormat={loadFormat}",
                 $"--Rex:Clustering={mode}",
                 $"--Rex:ClusterId=rex-{Guid.NewGuid():N}",
                 $"--Rex:RedisConnectionString={parse.GetValue(redis)}",

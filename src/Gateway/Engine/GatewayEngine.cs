@@ -110,7 +110,7 @@ public sealed partial class GatewayEngine : IDisposable
         PagedKvPool pool;
         try
         {
-            backbone = new DbrxBackbone(model.Config, new DbrxWeightReader(model.Checkpoint, model.Config, placement), placement);
+            backbone = new DbrxBackbone(model.Config, new DbrxWeightReader(model.Weights, model.Config, placement), placement);
             pool = NewKvPool();
             NumKvBlocks = pool.NumBlocks;
             loaded.SetResult();

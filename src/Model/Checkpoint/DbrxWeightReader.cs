@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace Rex.Model.Checkpoint;
 
 /// <summary>
-/// Builds DBRX layers from a checkpoint, checking every tensor's shape against the config and converting it
+/// Builds DBRX layers from a model's weights, checking every tensor's shape against the config and converting it
 /// to the placement's dtype and device. Each method reads only the tensors (or rows) it needs.
 /// </summary>
-public sealed class DbrxWeightReader(SafetensorsCheckpoint checkpoint, DbrxConfig config, ComputePlacement placement)
+public sealed class DbrxWeightReader(IModelWeights weights, DbrxConfig config, ComputePlacement placement)
 {
     long DModel => config.DModel;
 
@@ -45,11 +45,9 @@ public sealed class DbrxWeightReader(SafetensorsCheckpoint checkpoint, DbrxConfi
     public ExpertLayer ExpertLayer(int layer, IEnumerable<int> experts) =>
         new(experts.ToDictionary(e => e, e => Expert(layer, e)));
 
-    Tensor ExpertRows(string name, int expert)
-    {
-        checkpoint.RequireShape(name, [(long)config.NumExperts * config.FfnHiddenSize, DModel]);
-        return checkpoint.LoadRows(name, (long)expert * config.FfnHiddenSize, config.FfnHiddenSize, placement.DType, placement.Device);
-    }
+    Tensor ExpertRows(string name, int expert) =>
+        weights.LoadRows(name, [(long)config.NumExperts * config.FfnHiddenSize, DModel], (long)expert * config.FfnHiddenSize,
+            config.FfnHiddenSize, placement.DType, placement.Device);
 
-    Tensor Load(string name, long[] shape) => checkpoint.Load(name, shape, placement.DType, placement.Device);
+    Tensor Load(string name, long[] shape) => weights.Load(name, shape, placement.DType, placement.Device);
 }

@@ -10,7 +10,7 @@ namespace Rex.Model.Checkpoint;
 /// loading a subset (an expert host's experts) opens only the shards that hold it and reads only its bytes.
 /// Thread-safe.
 /// </summary>
-public sealed class SafetensorsCheckpoint : IDisposable
+public sealed class SafetensorsCheckpoint : IModelWeights
 {
     public const string SingleFileName = "model.safetensors";
     public const string IndexFileName = "model.safetensors.index.json";
@@ -80,6 +80,12 @@ public sealed class SafetensorsCheckpoint : IDisposable
     {
         RequireShape(name, expectedShape);
         return Load(name, dtype, device);
+    }
+
+    public Tensor LoadRows(string name, long[] expectedShape, long firstRow, long numRows, ScalarType dtype, Device device)
+    {
+        RequireShape(name, expectedShape);
+        return LoadRows(name, firstRow, numRows, dtype, device);
     }
 
     public void RequireShape(string name, long[] expectedShape)

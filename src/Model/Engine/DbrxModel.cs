@@ -26,7 +26,7 @@ public sealed class DbrxModel : IDisposable
 
     public static DbrxModel Load(ModelDirectory model, ComputePlacement placement)
     {
-        var weights = new DbrxWeightReader(model.Checkpoint, model.Config, placement);
+        var weights = new DbrxWeightReader(model.Weights, model.Config, placement);
         var backbone = new DbrxBackbone(model.Config, weights, placement);
         var allExperts = Enumerable.Range(0, model.Config.NumExperts).ToArray();
         var experts = Enumerable.Range(0, model.Config.NumLayers).Select(l => weights.ExpertLayer(l, allExperts)).ToArray();

@@ -1,4 +1,5 @@
 using Rex.Model.Cache;
+using Rex.Model.Checkpoint;
 using Rex.Model.Config;
 using Rex.Model.Layers;
 using Rex.Model.Tokenization;
@@ -18,9 +19,9 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
 
     public DbrxTokenizer Tokenizer => tokenizer;
 
-    public static ReferenceEngine Load(string modelPath, ComputePlacement placement)
+    public static ReferenceEngine Load(string modelPath, ComputePlacement placement, LoadFormat loadFormat = LoadFormat.Safetensors)
     {
-        using var directory = ModelDirectory.Open(modelPath);
+        using var directory = ModelDirectory.Open(modelPath, loadFormat);
         return new ReferenceEngine(DbrxModel.Load(directory, placement), directory.Tokenizer, directory.Generation);
     }
 

@@ -24,33 +24,14 @@ public static class RandomDbrxCheckpoint
         public int NumShards { get; init; } = 1;
 
         /// <summary>Scale of the fused QKV weights: large enough that some activations exceed clip_qkv.</summary>
-        public double QkvScale { get; init; } = 3.0;
+        public double QkvScale { get; init; } = DbrxRandomInit.DefaultQkvScale;
     }
 
     public static void Write(string directory, DbrxConfig config, Options options)
     {
         Directory.CreateDirectory(directory);
         var random = new SequenceRandom(options.Seed);
-        var d = config.DModel;
-        var experts = (long)config.NumExperts * config.FfnHiddenSize;
-        var tensors = new List<SafetensorsTensor>
-        {
-            Tensor(DbrxTensorNames.Embedding, [config.VocabSize, d], 1.0, 0),
-        };
-        for (var layer = 0; layer < config.NumLayers; layer++)
-        {
-            tensors.Add(Tensor(DbrxTensorNames.AttentionNorm(layer), [d], 0.1, 1));
-            tensors.Add(Tensor(DbrxTensorNames.Wqkv(layer), [config.QkvDim, d], options.QkvScale / Math.Sqrt(d), 0));
-            tensors.Add(Tensor(DbrxTensorNames.OutProj(layer), [d, d], 1 / Math.Sqrt(d), 0));
-            tensors.Add(Tensor(DbrxTensorNames.FfnNorm(layer), [d], 0.1, 1));
-            tensors.Add(Tensor(DbrxTensorNames.Router(layer), [config.NumExperts, d], 1 / Math.Sqrt(d), 0));
-            tensors.Add(Tensor(DbrxTensorNames.ExpertW1(layer), [experts, d], 1 / Math.Sqrt(d), 0));
-            tensors.Add(Tensor(DbrxTensorNames.ExpertV1(layer), [experts, d], 1 / Math.Sqrt(d), 0));
-            tensors.Add(Tensor(DbrxTensorNames.ExpertW2(layer), [experts, d], 1 / Math.Sqrt(config.FfnHiddenSize), 0));
-        }
-        tensors.Add(Tensor(DbrxTensorNames.FinalNorm, [d], 0.1, 1));
-        tensors.Add(Tensor(DbrxTensorNames.LmHead, [config.VocabSize, d], 1 / Math.Sqrt(d), 0));
-
+        var tensors = DbrxRandomInit.Tensors(config, options.QkvScale).Select(Tensor).ToList();
         WriteWeights(directory, tensors, options.NumShards);
         WriteJson(Path.Combine(directory, DbrxConfigReader.FileName), ConfigJson(config));
         WriteJson(Path.Combine(directory, GenerationConfig.FileName), new JsonObject
@@ -60,10 +41,10 @@ public static class RandomDbrxCheckpoint
         });
         WriteJson(Path.Combine(directory, "tokenizer_config.json"), TokenizerConfigJson());
 
-        SafetensorsTensor Tensor(string name, long[] shape, double std, double mean)
+        SafetensorsTensor Tensor(DbrxRandomInit.RandomTensor tensor)
         {
-            var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
-            for (var i = 0; i < values.Length; i++) values[i] = (float)(mean + std * Normal(random));
+            var values = new float[tensor.Shape.Aggregate(1L, (a, b) => a * b)];
+            for (var i = 0; i < values.Length; i++) values[i] = (float)(tensor.Mean + tensor.Std * Normal(random));
             var bytes = options.DType switch
             {
                 "BF16" => SafetensorsWriter.ToBFloat16(values),
@@ -71,7 +52,7 @@ public static class RandomDbrxCheckpoint
                 "F32" => SafetensorsWriter.ToFloat32(values),
                 _ => throw new ArgumentException($"dtype {options.DType} is not BF16, F16 or F32", nameof(options)),
             };
-            return new SafetensorsTensor(name, options.DType, shape, bytes);
+            return new SafetensorsTensor(tensor.Name, options.DType, tensor.Shape, bytes);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class HostedExpert(ExpertGrainKey key, ExpertGlu glu, DeviceExecut
     {
         var model = catalog.Get(key.Model);
         var glu = await executor.Run(() =>
-            new DbrxWeightReader(model.Checkpoint, model.Config, catalog.PlacementOn(executor.Device)).Expert(key.Layer, key.Expert));
+            new DbrxWeightReader(model.Weights, model.Config, catalog.PlacementOn(executor.Device)).Expert(key.Layer, key.Expert));
         return new HostedExpert(key, glu, executor, ExpertBytes.Of(model.Config, catalog.DType));
     }
 }

@@ -1,4 +1,5 @@
 using Rex.Model;
+using Rex.Model.Checkpoint;
 using Rex.Model.Layers;
 using Rex.Model.TinyModel;
 using static TorchSharp.torch;
@@ -14,12 +15,12 @@ public sealed class ModelCatalog : IDisposable
 {
     readonly Lazy<ModelDirectory> directory;
 
-    public ModelCatalog(string? path, string? name, ScalarType dtype)
+    public ModelCatalog(string? path, string? name, ScalarType dtype, LoadFormat loadFormat = LoadFormat.Safetensors)
     {
         DType = dtype;
         Path = string.IsNullOrEmpty(path) ? BuiltInModel.EnsureCreated() : System.IO.Path.GetFullPath(path);
         Name = string.IsNullOrEmpty(name) ? System.IO.Path.GetFileName(Path.TrimEnd('/')) : name;
-        directory = new Lazy<ModelDirectory>(() => ModelDirectory.Open(Path));
+        directory = new Lazy<ModelDirectory>(() => ModelDirectory.Open(Path, loadFormat));
     }
 
     public string Name { get; }

@@ -18,6 +18,9 @@ public sealed class RexOptions
     /// <summary>Compute dtype of gateway and experts: float32, bfloat16 or float16.</summary>
     public string DType { get; set; } = "float32";
 
+    /// <summary>auto (the directory's safetensors) or dummy (random weights drawn on load; only config.json is read): set the same on every process.</summary>
+    public string LoadFormat { get; set; } = "auto";
+
     /// <summary>This silo's roles: gateway, expert, or both (the one-process default).</summary>
     public string Roles { get; set; } = "gateway,expert";
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Rex.Model.Checkpoint;
 using Rex.Model.Layers;
 using Rex.Model.Tensors;
 using Rex.Silo.DataPlane;
@@ -29,6 +30,7 @@ public static class RexSiloBuilderExtensions
         var isExpert = roles.Contains(SiloRoles.Expert);
         var devices = DeviceSpec.ParseList(options.Devices);
         var dtype = ComputePlacement.ParseDType(options.DType);
+        var loadFormat = LoadFormats.Parse(options.LoadFormat);
         var computeThreads = (roles.Contains(SiloRoles.Gateway) ? 1 : 0) + (isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0);
         TorchThreads.Configure(options.TorchThreads, computeThreads);
 
@@ -45,7 +47,7 @@ public static class RexSiloBuilderExtensions
         var services = silo.Services;
         services.AddRexTelemetry(roles.Contains(SiloRoles.Gateway) ? "rex-gateway" : "rex-silo");
         services.AddSingleton(Options.Create(options));
-        services.AddSingleton(_ => new ModelCatalog(options.Model, options.ModelName, dtype));
+        services.AddSingleton(_ => new ModelCatalog(options.Model, options.ModelName, dtype, loadFormat));
         services.AddPlacementDirector<ExpertPlacementStrategy, ExpertPlacementDirector>();
         if (isExpert)
         {

@@ -19,7 +19,7 @@ public sealed class VocabParallelLmHeadTests : IDisposable
     public VocabParallelLmHeadTests()
     {
         using var model = ModelDirectory.Open(TestPaths.DbrxTiny);
-        backbone = new DbrxBackbone(model.Config, new DbrxWeightReader(model.Checkpoint, model.Config, ComputePlacement.Cpu), ComputePlacement.Cpu);
+        backbone = new DbrxBackbone(model.Config, new DbrxWeightReader(model.Weights, model.Config, ComputePlacement.Cpu), ComputePlacement.Cpu);
     }
 
     // Runs on a thread in inference mode, as the engine's loop does.

@@ -84,7 +84,7 @@ public sealed class ModelForwardTests(FixtureModel fixture) : IClassFixture<Fixt
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         using var directory = ModelDirectory.Open(TestPaths.DbrxTiny);
-        var reader = new Rex.Model.Checkpoint.DbrxWeightReader(directory.Checkpoint, directory.Config, ComputePlacement.Cpu);
+        var reader = new Rex.Model.Checkpoint.DbrxWeightReader(directory.Weights, directory.Config, ComputePlacement.Cpu);
         using var all = reader.ExpertLayer(0, Enumerable.Range(0, 16));
         using var even = reader.ExpertLayer(0, Enumerable.Range(0, 16).Where(e => e % 2 == 0));
         using var odd = reader.ExpertLayer(0, Enumerable.Range(0, 16).Where(e => e % 2 == 1));

@@ -67,7 +67,7 @@ public sealed class ExpertDataPlaneTests(DataPlaneFixture fixture) : IClassFixtu
 
         using var scope = NewDisposeScope();
         using var directory = Rex.Model.ModelDirectory.Open(TestPaths.DbrxTiny);
-        using var layer = new DbrxWeightReader(directory.Checkpoint, directory.Config, ComputePlacement.Cpu).ExpertLayer(0, Enumerable.Range(0, 16));
+        using var layer = new DbrxWeightReader(directory.Weights, directory.Config, ComputePlacement.Cpu).ExpertLayer(0, Enumerable.Range(0, 16));
         var expected = layer.Forward(tensor(Hidden).view(Rows, DModel), tensor(Chosen).view(Rows, 4), tensor(Weights).view(Rows, 4));
         var actual = tensor(Rex.Model.Tensors.TensorBytes.FromBytes(reply.Partial.Span, [Rows, DModel], ScalarType.Float32, CPU).data<float>().ToArray());
         Assert.True(allclose(expected.view(-1), actual, rtol: 1e-5, atol: 1e-6));

@@ -1,0 +1,59 @@
+using System.Text;
+using Rex.Model.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rex.Model.Checkpoint;
+
+/// <summary>
+/// Weights drawn at load time instead of read from files, as vLLM's `--load-format dummy`: benchmarks of a model
+/// shape that exists nowhere on disk (a DBRX-shaped model sized to one GPU) need only its config.json. Each request
+/// (a tensor, or the block of rows an expert host loads) is drawn on the target device, in the target dtype, by its
+/// own generator seeded with its name and rows. So every process of a cluster draws the same values for the same
+/// weights without exchanging them, and nothing of the model's size is ever built on the host. The values depend on
+/// the device type (CPU and CUDA generators differ) and on how a tensor is requested: whole or by rows.
+/// </summary>
+public sealed class DummyWeights(DbrxConfig config) : IModelWeights
+{
+    readonly Dictionary<string, DbrxRandomInit.RandomTensor> tensors =
+        DbrxRandomInit.Tensors(config).ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    public Tensor Load(string name, long[] shape, ScalarType dtype, Device device) =>
+        Draw(Require(name, shape), 0, shape, dtype, device);
+
+    public Tensor LoadRows(string name, long[] shape, long firstRow, long numRows, ScalarType dtype, Device device)
+    {
+        var tensor = Require(name, shape);
+        if (firstRow < 0 || numRows < 0 || firstRow + numRows > shape[0])
+            throw new CheckpointException($"dummy weights: tensor '{name}' of shape [{string.Join(", ", shape)}] has no rows [{firstRow}, {firstRow + numRows})");
+        return Draw(tensor, firstRow, [numRows, .. shape[1..]], dtype, device);
+    }
+
+    public void Dispose()
+    {
+    }
+
+    DbrxRandomInit.RandomTensor Require(string name, long[] shape)
+    {
+        if (!tensors.TryGetValue(name, out var tensor)) throw new CheckpointException($"dummy weights: a DBRX model has no tensor '{name}'");
+        if (!tensor.Shape.SequenceEqual(shape))
+            throw new CheckpointException(
+                $"dummy weights: tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], not [{string.Join(", ", shape)}]");
+        return tensor;
+    }
+
+    static Tensor Draw(DbrxRandomInit.RandomTensor tensor, long firstRow, long[] shape, ScalarType dtype, Device device)
+    {
+        using var generator = new Generator(Seed(tensor.Name, firstRow, shape[0]), device);
+        var values = randn(shape, dtype, device, generator: generator);
+        return values.mul_(tensor.Std).add_(tensor.Mean);
+    }
+
+    // FNV-1a over the name and the row range: stable across processes and runs, unlike string.GetHashCode.
+    static ulong Seed(string name, long firstRow, long numRows)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes($"{name}[{firstRow}:{firstRow + numRows}]")) hash = (hash ^ b) * 1099511628211UL;
+        return hash;
+    }
+}
