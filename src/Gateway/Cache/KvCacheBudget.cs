@@ -5,15 +5,20 @@ using Rex.Silo.Devices;
 namespace Rex.Gateway.Cache;
 
 /// <summary>
-/// How many bytes the paged KV cache may take. On a CPU: `KvCacheBytes`. On a GPU: `GpuMemoryUtilization` of the
-/// device's memory less what is already used once the gateway's weights are loaded, as vLLM sizes it. TorchSharp
-/// exposes no CUDA memory statistics, so the figures come from nvidia-smi.
+/// How many bytes the paged KV cache may take: `KvCacheBytes` when set (vLLM's `--kv-cache-memory`); else 1 GiB on a
+/// CPU, and on a GPU `GpuMemoryUtilization` of the device's memory less what is already used once the gateway's
+/// weights are loaded, as vLLM sizes it. TorchSharp exposes no CUDA memory statistics, so the figures come from
+/// nvidia-smi. Expert silos that share the GPU load their weights after the gateway: give them room with
+/// `KvCacheBytes`.
 /// </summary>
 public static class KvCacheBudget
 {
+    public const long DefaultCpuBytes = 1L << 30;
+
     public static long Bytes(DeviceSpec device, long kvCacheBytes, double gpuMemoryUtilization)
     {
-        if (device.Device.type != TorchSharp.DeviceType.CUDA) return kvCacheBytes;
+        if (kvCacheBytes > 0) return kvCacheBytes;
+        if (device.Device.type != TorchSharp.DeviceType.CUDA) return DefaultCpuBytes;
         var index = device.Device.index;
         var (total, used) = GpuMemory(index);
         var budget = (long)(gpuMemoryUtilization * total) - used;

@@ -106,7 +106,7 @@ public sealed partial class GatewayEngine : IDisposable
     {
         TorchThreads.ApplyToCurrentThread();
         using var inference = inference_mode();
-        DbrxBackbone backbone;
+        DbrxBackbone? backbone = null;
         PagedKvPool pool;
         try
         {
@@ -117,6 +117,8 @@ public sealed partial class GatewayEngine : IDisposable
         }
         catch (Exception e)
         {
+            // The grain is activated again after a failed load: a GPU must not keep the weights of every attempt.
+            backbone?.Dispose();
             loaded.SetException(e);
             return;
         }

@@ -61,8 +61,11 @@ public sealed class GatewayOptions
     /// <summary>Tokens per KV cache block.</summary>
     public int KvBlockSize { get; set; } = 16;
 
-    /// <summary>The KV cache's size on a CPU gateway device, in bytes.</summary>
-    public long KvCacheBytes { get; set; } = 1L << 30;
+    /// <summary>
+    /// The KV cache's size in bytes on any gateway device; 0 (auto): 1 GiB on a CPU, and on a GPU what
+    /// <see cref="GpuMemoryUtilization"/> leaves (set it when expert silos share the gateway's GPU: they load after it).
+    /// </summary>
+    public long KvCacheBytes { get; set; }
 
     /// <summary>On a GPU gateway device: the share of its memory Rex may fill, the KV cache taking what the weights leave.</summary>
     public double GpuMemoryUtilization { get; set; } = 0.9;
@@ -110,7 +113,7 @@ public sealed class GatewayOptions
         Require(double.IsFinite(ExpertCapacityFactor) && ExpertCapacityFactor >= 0, nameof(ExpertCapacityFactor), ExpertCapacityFactor, "must be 0 (no limit) or positive");
         Require(MaxRowsPerSiloMessage >= 0, nameof(MaxRowsPerSiloMessage), MaxRowsPerSiloMessage, "must be 0 (no limit) or positive");
         Require(KvBlockSize >= 1, nameof(KvBlockSize), KvBlockSize, "must be at least 1");
-        Require(KvCacheBytes >= 1, nameof(KvCacheBytes), KvCacheBytes, "must be positive");
+        Require(KvCacheBytes >= 0, nameof(KvCacheBytes), KvCacheBytes, "must be 0 (auto) or positive");
         Require(GpuMemoryUtilization is > 0 and <= 1, nameof(GpuMemoryUtilization), GpuMemoryUtilization, "must be in (0, 1]");
         Require(MaxQueuedRequests >= 0, nameof(MaxQueuedRequests), MaxQueuedRequests, "must not be negative");
         Require(MaxPromptChars >= 1, nameof(MaxPromptChars), MaxPromptChars, "must be at least 1");

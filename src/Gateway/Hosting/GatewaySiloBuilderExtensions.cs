@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Rex.Gateway.Grains;
+using Rex.Silo.Devices;
 
 namespace Rex.Gateway.Hosting;
 
@@ -10,6 +11,7 @@ public static class GatewaySiloBuilderExtensions
     public static ISiloBuilder AddRexGateway(this ISiloBuilder silo, GatewayOptions options)
     {
         silo.Services.AddSingleton(Options.Create(options.Validate()));
+        CudaAvailability.Require([DeviceSpec.Parse(options.GatewayDevice)], nameof(options.GatewayDevice));
         silo.Services.AddPlacementDirector<GatewayPlacementStrategy, GatewayPlacementDirector>();
         return silo;
     }

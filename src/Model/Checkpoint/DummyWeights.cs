@@ -42,11 +42,23 @@ public sealed class DummyWeights(DbrxConfig config) : IModelWeights
         return tensor;
     }
 
+    // TorchSharp's generators are CPU generators whatever device they are given, so a CUDA draw reseeds the device's
+    // default generator instead, under a lock: the experts of several device executors load concurrently.
+    static readonly Lock CudaDraws = new();
+
     static Tensor Draw(DbrxRandomInit.RandomTensor tensor, long firstRow, long[] shape, ScalarType dtype, Device device)
     {
-        using var generator = new Generator(Seed(tensor.Name, firstRow, shape[0]), device);
-        var values = randn(shape, dtype, device, generator: generator);
-        return values.mul_(tensor.Std).add_(tensor.Mean);
+        var seed = Seed(tensor.Name, firstRow, shape[0]);
+        if (device.type == DeviceType.CUDA)
+        {
+            lock (CudaDraws)
+            {
+                cuda.manual_seed_all((long)seed);
+                return randn(shape, dtype, device).mul_(tensor.Std).add_(tensor.Mean);
+            }
+        }
+        using var generator = new Generator(seed, device);
+        return randn(shape, dtype, device, generator: generator).mul_(tensor.Std).add_(tensor.Mean);
     }
 
     // FNV-1a over the name and the row range: stable across processes and runs, unlike string.GetHashCode.

@@ -72,12 +72,17 @@ public sealed class Attention(DbrxConfig config, int layer, Tensor wqkv, Tensor 
             values = values.repeat_interleave(groups, 0);
         }
         var n = q.shape[1];
-        if (past == 0) return nn.functional.scaled_dot_product_attention(q, keys, values, is_casual: n > 1);
-        if (n == 1) return nn.functional.scaled_dot_product_attention(q, keys, values);
+        // A batch dimension of 1: the fused (flash, memory-efficient) kernels take only 4-D inputs; 3-D ones fall back
+        // to the math kernel, which builds [heads, n, n] scores (in fp32 for bf16 inputs).
+        q = q.unsqueeze(0);
+        keys = keys.unsqueeze(0);
+        values = values.unsqueeze(0);
+        if (past == 0) return nn.functional.scaled_dot_product_attention(q, keys, values, is_casual: n > 1).squeeze(0);
+        if (n == 1) return nn.functional.scaled_dot_product_attention(q, keys, values).squeeze(0);
         // A chunk after cached tokens: query i (position past + i) sees keys 0 ..= past + i.
         var total = past + n;
         using var mask = ones(n, total, ScalarType.Bool, q.device).tril(past);
-        return nn.functional.scaled_dot_product_attention(q, keys, values, mask);
+        return nn.functional.scaled_dot_product_attention(q, keys, values, mask).squeeze(0);
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Grpc.Core;
 using Rex.Model.Checkpoint;
@@ -32,13 +33,8 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
         {
             var work = Plan(batch).ToArray();
             if (span is not null) Describe(span, batch, work);
-            // Devices work in parallel; their partials add up on the host.
-            var partials = await Task.WhenAll(work.Select(group => group.Key.Run(() => Compute(batch, group.ToArray()))));
-            var sum = partials[0];
-            for (var i = 1; i < partials.Length; i++)
-                for (var j = 0; j < sum.Length; j++) sum[j] += partials[i][j];
             var reply = Reply(batch, StatusCode.OK, "");
-            reply.Partial = UnsafeByteOperations.UnsafeWrap(Encode(sum, batch));
+            reply.Partial = UnsafeByteOperations.UnsafeWrap(await Partial(batch, work));
             reply.ComputeMicros = clock.Elapsed.Ticks / TimeSpan.TicksPerMicrosecond;
             return reply;
         }
@@ -89,23 +85,45 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
         return work.GroupBy(w => w.Item2.Executor);
     }
 
-    // On the device's thread: hidden [rows, d_model] -> sum over slices of weight * expert(rows), as float32 on the host.
-    float[] Compute(ExpertBatch batch, (ExpertSlice Slice, HostedExpert Expert)[] work)
+    // The batch's weighted partial sum in its wire dtype. One device's sum leaves it already in that dtype (converted
+    // where it was computed, a GPU included); several devices' float32 sums add up on the host.
+    async Task<byte[]> Partial(ExpertBatch batch, IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>[] work)
+    {
+        var wire = WireDType.ToScalarType(batch.Dtype);
+        if (work.Length == 1) return await work[0].Key.Run(() => Compute(batch, work[0].ToArray(), wire));
+        var partials = await Task.WhenAll(work.Select(group => group.Key.Run(() => Compute(batch, group.ToArray(), ScalarType.Float32))));
+        Span<float> sum = MemoryMarshal.Cast<byte, float>(partials[0].AsSpan());
+        for (var i = 1; i < partials.Length; i++)
+        {
+            var partial = MemoryMarshal.Cast<byte, float>(partials[i]);
+            for (var j = 0; j < sum.Length; j++) sum[j] += partial[j];
+        }
+        return Encode(sum, batch);
+    }
+
+    // On the device's thread: hidden [rows, d_model] -> sum over slices of weight * expert(rows), accumulated in float32,
+    // as bytes of `dtype` on the host. The slices' rows and weights reach the device in one copy each.
+    byte[] Compute(ExpertBatch batch, (ExpertSlice Slice, HostedExpert Expert)[] work, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var device = work[0].Expert.Executor.Device;
         var hidden = TensorBytes.FromBytes(batch.Hidden.Span, [batch.NumRows, batch.HiddenSize], WireDType.ToScalarType(batch.Dtype), device)
             .to(catalog.DType);
-        var output = zeros_like(hidden);
+        var allRows = tensor(work.SelectMany(w => w.Slice.Rows).Select(r => (long)r).ToArray(), ScalarType.Int64, device);
+        var allWeights = tensor(work.SelectMany(w => w.Slice.Weights).ToArray(), ScalarType.Float32, device).unsqueeze(1);
+        var output = zeros(batch.NumRows, batch.HiddenSize, ScalarType.Float32, device);
+        var start = 0;
         foreach (var (slice, expert) in work)
         {
-            var rows = tensor(slice.Rows.Select(r => (long)r).ToArray(), ScalarType.Int64, device);
-            var weights = tensor(slice.Weights.ToArray(), ScalarType.Float32, device).to(catalog.DType).unsqueeze(1);
-            output.index_add_(0, rows, expert.Glu.Forward(hidden.index_select(0, rows)) * weights, 1);
-            expert.CountRows(slice.Rows.Count);
-            SiloMetrics.CountRows(SiloName, batch.Layer, slice.Expert, slice.Rows.Count);
+            var count = slice.Rows.Count;
+            var rows = allRows.narrow(0, start, count);
+            var expertOutput = expert.Glu.Forward(hidden.index_select(0, rows)).to(ScalarType.Float32);
+            output.index_add_(0, rows, expertOutput.mul_(allWeights.narrow(0, start, count)), 1);
+            start += count;
+            expert.CountRows(count);
+            SiloMetrics.CountRows(SiloName, batch.Layer, slice.Expert, count);
         }
-        return output.to(ScalarType.Float32, CPU).data<float>().ToArray();
+        return TensorBytes.ToBytes(output, dtype);
     }
 
     void Describe(Activity span, ExpertBatch batch, IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>[] work)
@@ -121,7 +139,7 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
     }
 
     // On the gRPC thread, so without tensors: the float32 sum in the batch's wire dtype.
-    static byte[] Encode(float[] partial, ExpertBatch batch) => batch.Dtype switch
+    static byte[] Encode(ReadOnlySpan<float> partial, ExpertBatch batch) => batch.Dtype switch
     {
         TensorDType.Float32 => SafetensorsWriter.ToFloat32(partial),
         TensorDType.Bfloat16 => SafetensorsWriter.ToBFloat16(partial),

@@ -29,6 +29,7 @@ public static class RexSiloBuilderExtensions
                 throw new ArgumentException($"Roles holds '{role}'; a silo's roles are {SiloRoles.Gateway} and {SiloRoles.Expert}", "Roles");
         var isExpert = roles.Contains(SiloRoles.Expert);
         var devices = DeviceSpec.ParseList(options.Devices);
+        if (isExpert) CudaAvailability.Require(devices, nameof(options.Devices));
         var dtype = ComputePlacement.ParseDType(options.DType);
         var loadFormat = LoadFormats.Parse(options.LoadFormat);
         var computeThreads = (roles.Contains(SiloRoles.Gateway) ? 1 : 0) + (isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0);
