@@ -3,11 +3,11 @@ using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
 using Rex.Model.TinyModel;
-using static TorchSharp.torch;
+using Rex.Silo.Devices;
 
 namespace Rex.Cli;
 
-/// <summary>`--model DIR` (default: the built-in tiny model, written on first use), `--dtype` and `--load-format`.</summary>
+/// <summary>`--model DIR` (default: the built-in tiny model, written on first use), `--dtype`, `--load-format` and, for the local engine, `--device`.</summary>
 internal sealed class ModelOptions
 {
     public Option<string?> Model { get; } = new("--model")
@@ -19,6 +19,12 @@ internal sealed class ModelOptions
     {
         Description = "compute dtype: float32, bfloat16 or float16",
         DefaultValueFactory = _ => "float32",
+    };
+
+    public Option<string> Device { get; } = new("--device")
+    {
+        Description = "the local engine's device: cpu or cuda:N",
+        DefaultValueFactory = _ => "cpu",
     };
 
     public Option<string> LoadFormat { get; } = new("--load-format")
@@ -34,9 +40,16 @@ internal sealed class ModelOptions
         command.Add(LoadFormat);
     }
 
+    /// <summary>For the local engine; a cluster's devices are set per process.</summary>
+    public void AddDeviceTo(Command command) => command.Add(Device);
+
     public string ModelPath(ParseResult parse) => parse.GetValue(Model) ?? BuiltInModel.EnsureCreated();
 
-    public ReferenceEngine LoadEngine(ParseResult parse) =>
-        ReferenceEngine.Load(ModelPath(parse), new ComputePlacement(CPU, ComputePlacement.ParseDType(parse.GetValue(DType)!)),
+    public ReferenceEngine LoadEngine(ParseResult parse)
+    {
+        var device = DeviceSpec.Parse(parse.GetValue(Device)!);
+        CudaAvailability.Require([device], "--device");
+        return ReferenceEngine.Load(ModelPath(parse), new ComputePlacement(device.Device, ComputePlacement.ParseDType(parse.GetValue(DType)!)),
             LoadFormats.Parse(parse.GetValue(LoadFormat)!));
+    }
 }

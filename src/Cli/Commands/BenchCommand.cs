@@ -30,6 +30,7 @@ internal static class BenchCommand
             server, concurrency, requests, batchSize, inputLen, outputLen, warmup, json,
         };
         model.AddTo(command);
+        model.AddDeviceTo(command);
         command.Add(BenchTransportCommand.Create());
         CliAction.Set(command, (parse, output) =>
         {

@@ -55,6 +55,7 @@ internal static class GenerateCommand
         var sampling = new SamplingOptions();
         var command = new Command("generate", "Generate a continuation with the local engine or on a server") { prompt, tokenIds, chat, json, server };
         model.AddTo(command);
+        model.AddDeviceTo(command);
         sampling.AddTo(command);
         command.Validators.Add(result =>
         {

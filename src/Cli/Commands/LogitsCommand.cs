@@ -16,6 +16,7 @@ internal static class LogitsCommand
         var top = new Option<int>("--top") { Description = "how many of the highest logits to print per position", DefaultValueFactory = _ => 10 };
         var command = new Command("logits", "Print the top logits at every position of a full causal forward pass") { tokenIds, top };
         model.AddTo(command);
+        model.AddDeviceTo(command);
         CliAction.Set(command, (parse, output) =>
         {
             var ids = TokenIdList.Parse(parse.GetValue(tokenIds)!, "--token-ids");
