@@ -872,16 +872,8 @@ def bench_batch(model: Dbrx, args, device, b: int, bandwidth: float, elem: int) 
 
 # ---------------------------------------------------------------------------------------------------------
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--check-fixture", metavar="DIR", help="verify a checkpoint dir against its expected.json")
-    p.add_argument("--verify-decode", action="store_true", help="decode modes vs full recompute, small model")
-    p.add_argument("--measure-bandwidth", action="store_true",
-                   help="measure copy bandwidth; without --batch-sizes, measure and exit")
-    p.add_argument("--bandwidth-gbs", type=float, help="use this bandwidth for the roofline instead of measuring")
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--dtype", default="bfloat16", choices=sorted(DTYPES))
-    p.add_argument("--attn", default="auto", choices=["auto", "sdpa", "manual"])
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    """The benchmark model's shape, the same flags in every peer script."""
     p.add_argument("--d-model", type=int, default=4096)
     p.add_argument("--n-heads", type=int, default=32)
     p.add_argument("--kv-heads", type=int, default=8)
@@ -893,6 +885,19 @@ def parse_args(argv=None):
     p.add_argument("--clip-qkv", type=float, default=8.0)
     p.add_argument("--rope-theta", type=float, default=500000.0)
     p.add_argument("--norm-p", type=float, default=1.0, help="moe_normalize_expert_weights")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check-fixture", metavar="DIR", help="verify a checkpoint dir against its expected.json")
+    p.add_argument("--verify-decode", action="store_true", help="decode modes vs full recompute, small model")
+    p.add_argument("--measure-bandwidth", action="store_true",
+                   help="measure copy bandwidth; without --batch-sizes, measure and exit")
+    p.add_argument("--bandwidth-gbs", type=float, help="use this bandwidth for the roofline instead of measuring")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--dtype", default="bfloat16", choices=sorted(DTYPES))
+    p.add_argument("--attn", default="auto", choices=["auto", "sdpa", "manual"])
+    add_model_args(p)
     p.add_argument("--random", action="store_true", help="random weights drawn on the device (the default)")
     p.add_argument("--weights", metavar="DIR", help="benchmark a safetensors checkpoint dir instead (its "
                                                     "config.json overrides the size flags)")
