@@ -66,15 +66,26 @@ probe() {
   fi
   "${rex[@]}" generate --device "$device" --token-ids 1,2,3 --max-tokens 2 --json
   check_greedy "local engine on $device" --model "$fixture" --device "$device" || echo "local engine on $device: MISMATCH"
-  local state
+  local state url
   state=$(mktemp -d)
-  local url
-  url=$("${rex[@]}" cluster up --silos 2 --model "$fixture" --devices "$device" --port 0 --http-port 0 --state "$state" \
-    --gateway-arg "Rex:GatewayDevice=$device" --gateway-arg Rex:KvCacheBytes=1073741824 | tail -1) ||
-    { tail -n 30 "$state"/*.log; return 1; }
+  url=$(start_cluster "$state" --silos 2 --model "$fixture" --gateway-arg Rex:KvCacheBytes=1073741824)
   check_greedy "cluster on $device" --server "$url" || echo "cluster on $device: MISMATCH"
-  "${rex[@]}" cluster down --state "$state" >/dev/null
-  cp "$state"/*.log "$out/" 2>/dev/null || true
+  stop_cluster "$state"
+}
+
+# `rex cluster up` on $device (gateway and expert silos) with ARGS...; prints the gateway's address, or the processes'
+# logs and fails.
+start_cluster() {
+  local state=$1
+  shift
+  "${rex[@]}" cluster up --devices "$device" --gateway-arg "Rex:GatewayDevice=$device" --port 0 --http-port 0 \
+    --state "$state" "$@" | tail -1 || { tail -n 30 "$state"/*.log >&2; return 1; }
+}
+
+# Stops the cluster and keeps its logs with the figures.
+stop_cluster() {
+  "${rex[@]}" cluster down --state "$1" >/dev/null
+  cp "$1"/*.log "$out/" 2>/dev/null || true
 }
 
 # config.json of the benchmark's DBRX-shaped model; only the config: the weights are drawn (--load-format dummy).
@@ -100,10 +111,8 @@ rex_bench() {
   write_config "$model"
   state=$(mktemp -d)
   local started=$SECONDS url
-  url=$("${rex[@]}" cluster up --silos "$silos" --model "$model" --load-format dummy --dtype bfloat16 --devices "$device" \
-    --torch-threads 2 --port 0 --http-port 0 --state "$state" --timeout 600 \
-    --gateway-arg "Rex:GatewayDevice=$device" --gateway-arg "Rex:KvCacheBytes=${REX_GPU_KV_BYTES:-8589934592}" | tail -1) ||
-    { tail -n 30 "$state"/*.log; return 1; }
+  url=$(start_cluster "$state" --silos "$silos" --model "$model" --load-format dummy --dtype bfloat16 --torch-threads 2 \
+    --timeout 600 --gateway-arg "Rex:KvCacheBytes=${REX_GPU_KV_BYTES:-8589934592}")
   echo "cluster up in $((SECONDS - started)) s: $url"
   nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader || true
   "${rex[@]}" bench --server "$url" --concurrency 8 --requests 8 --input-len "$input" --output-len 16 --warmup-seconds 5 >/dev/null 2>&1
@@ -113,8 +122,7 @@ rex_bench() {
     python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("cluster c" + sys.argv[2], json.dumps(r))' \
       "$out/rex-cluster-c$b.json" "$b"
   done
-  "${rex[@]}" cluster down --state "$state" >/dev/null
-  cp "$state"/*.log "$out/" 2>/dev/null || true
+  stop_cluster "$state"
   for b in $batches; do
     "${rex[@]}" bench --model "$model" --load-format dummy --dtype bfloat16 --device "$device" --batch-size "$b" \
       --input-len "$input" --output-len "$output" --warmup-seconds 2 --json > "$out/rex-local-b$b.json" || break

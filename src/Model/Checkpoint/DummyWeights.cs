@@ -48,17 +48,21 @@ public sealed class DummyWeights(DbrxConfig config) : IModelWeights
 
     static Tensor Draw(DbrxRandomInit.RandomTensor tensor, long firstRow, long[] shape, ScalarType dtype, Device device)
     {
-        var seed = Seed(tensor.Name, firstRow, shape[0]);
-        if (device.type == DeviceType.CUDA)
+        return StandardNormal(Seed(tensor.Name, firstRow, shape[0]), shape, dtype, device).mul_(tensor.Std).add_(tensor.Mean);
+    }
+
+    static Tensor StandardNormal(ulong seed, long[] shape, ScalarType dtype, Device device)
+    {
+        if (device.type != DeviceType.CUDA)
         {
-            lock (CudaDraws)
-            {
-                cuda.manual_seed_all((long)seed);
-                return randn(shape, dtype, device).mul_(tensor.Std).add_(tensor.Mean);
-            }
+            using var generator = new Generator(seed, device);
+            return randn(shape, dtype, device, generator: generator);
         }
-        using var generator = new Generator(seed, device);
-        return randn(shape, dtype, device, generator: generator).mul_(tensor.Std).add_(tensor.Mean);
+        lock (CudaDraws)
+        {
+            cuda.manual_seed_all((long)seed);
+            return randn(shape, dtype, device);
+        }
     }
 
     // FNV-1a over the name and the row range: stable across processes and runs, unlike string.GetHashCode.
