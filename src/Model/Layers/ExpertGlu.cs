@@ -9,12 +9,15 @@ namespace Rex.Model.Layers;
 /// </summary>
 public sealed class ExpertGlu(ExpertActivation activation, Tensor w1, Tensor v1, Tensor w2) : IDisposable
 {
-    // x: [rows, d_model] -> [rows, d_model]
-    public Tensor Forward(Tensor x)
+    /// <summary>
+    /// x: [rows, d_model] -> output: [rows, d_model], written in place (its previous contents are ignored, NaN
+    /// included), so that several experts can fill the row ranges of one tensor without a copy each.
+    /// </summary>
+    public void ForwardInto(Tensor x, Tensor output)
     {
-        var gate = activation.Apply(nn.functional.linear(x, w1));
-        var up = nn.functional.linear(x, v1);
-        return (gate * up).matmul(w2);
+        using var scope = NewDisposeScope();
+        var gate = activation.Apply(nn.functional.linear(x, w1)).mul_(nn.functional.linear(x, v1));
+        output.addmm_(gate, w2, beta: 0, alpha: 1);
     }
 
     public void Dispose()

@@ -13,7 +13,6 @@ public sealed class ExpertLayer(IReadOnlyDictionary<int, ExpertGlu> experts) : I
     public Tensor Forward(Tensor x, Tensor chosen, Tensor weights)
     {
         var topK = (int)chosen.shape[1];
-        var output = zeros_like(x);
         // Group (row, slot) pairs by expert on the host: top_k * rows small integers, one device-to-host copy.
         var flatChosen = chosen.reshape(-1).to(ScalarType.Int64, CPU).data<long>().ToArray();
         var slotsByExpert = new Dictionary<int, List<long>>();
@@ -24,15 +23,12 @@ public sealed class ExpertLayer(IReadOnlyDictionary<int, ExpertGlu> experts) : I
             if (!slotsByExpert.TryGetValue(expert, out var slots)) slotsByExpert[expert] = slots = [];
             slots.Add(slot);
         }
-        var flatWeights = weights.reshape(-1).to(x.dtype);
-        foreach (var (expert, slots) in slotsByExpert.OrderBy(p => p.Key))
-        {
-            var slotIndex = tensor(slots.ToArray(), ScalarType.Int64, x.device);
-            var rows = tensor(slots.Select(s => s / topK).ToArray(), ScalarType.Int64, x.device);
-            var y = experts[expert].Forward(x.index_select(0, rows));
-            output.index_add_(0, rows, y * flatWeights.index_select(0, slotIndex).unsqueeze(1), 1);
-        }
-        return output;
+        var ordered = slotsByExpert.OrderBy(p => p.Key).ToArray();
+        var slotIndex = tensor(ordered.SelectMany(p => p.Value).ToArray(), ScalarType.Int64, x.device);
+        var rows = tensor(ordered.SelectMany(p => p.Value).Select(s => s / topK).ToArray(), ScalarType.Int64, x.device);
+        var pairWeights = weights.reshape(-1).index_select(0, slotIndex);
+        var sum = ExpertMixture.WeightedSum(x, ordered.Select(p => (experts[p.Key], p.Value.Count)).ToArray(), rows, pairWeights);
+        return sum.to(x.dtype);
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Grpc.Core;
 using Rex.Model.Checkpoint;
+using Rex.Model.Layers;
 using Rex.Model.Tensors;
 using Rex.Protos.DataPlane;
 using Rex.Protos.Grains;
@@ -110,18 +111,12 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
         var hidden = TensorBytes.FromBytes(batch.Hidden.Span, [batch.NumRows, batch.HiddenSize], WireDType.ToScalarType(batch.Dtype), device)
             .to(catalog.DType);
         var allRows = tensor(work.SelectMany(w => w.Slice.Rows).Select(r => (long)r).ToArray(), ScalarType.Int64, device);
-        var allWeights = tensor(work.SelectMany(w => w.Slice.Weights).ToArray(), ScalarType.Float32, device).unsqueeze(1);
-        var output = zeros(batch.NumRows, batch.HiddenSize, ScalarType.Float32, device);
-        var start = 0;
+        var allWeights = tensor(work.SelectMany(w => w.Slice.Weights).ToArray(), ScalarType.Float32, device);
+        var output = ExpertMixture.WeightedSum(hidden, work.Select(w => (w.Expert.Glu, w.Slice.Rows.Count)).ToArray(), allRows, allWeights);
         foreach (var (slice, expert) in work)
         {
-            var count = slice.Rows.Count;
-            var rows = allRows.narrow(0, start, count);
-            var expertOutput = expert.Glu.Forward(hidden.index_select(0, rows)).to(ScalarType.Float32);
-            output.index_add_(0, rows, expertOutput.mul_(allWeights.narrow(0, start, count)), 1);
-            start += count;
-            expert.CountRows(count);
-            SiloMetrics.CountRows(SiloName, batch.Layer, slice.Expert, count);
+            expert.CountRows(slice.Rows.Count);
+            SiloMetrics.CountRows(SiloName, batch.Layer, slice.Expert, slice.Rows.Count);
         }
         return TensorBytes.ToBytes(output, dtype);
     }

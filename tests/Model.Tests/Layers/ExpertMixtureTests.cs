@@ -1,0 +1,74 @@
+using Rex.Model.Config;
+using Rex.Model.Layers;
+using static TorchSharp.torch;
+
+namespace Rex.Model.Tests.Layers;
+
+public class ExpertMixtureTests
+{
+    const int DModel = 8, Ffn = 5;
+
+    static (ExpertGlu Glu, Tensor W1, Tensor V1, Tensor W2) Expert(int seed)
+    {
+        var generator = manual_seed(seed);
+        var (w1, v1, w2) = (randn(Ffn, DModel, generator: generator), randn(Ffn, DModel, generator: generator), randn(Ffn, DModel, generator: generator));
+        return (new ExpertGlu(ExpertActivation.Silu, w1, v1, w2), w1, v1, w2);
+    }
+
+    // The DBRX expert written out for one row: (silu(x w1^T) * (x v1^T)) w2.
+    static Tensor Reference(Tensor x, Tensor w1, Tensor v1, Tensor w2) => (nn.functional.silu(x.matmul(w1.t())) * x.matmul(v1.t())).matmul(w2);
+
+    [Fact]
+    public void EachRowGetsTheWeightedSumOfItsExpertsAndUnservedRowsStayZero()
+    {
+        using var scope = NewDisposeScope();
+        var experts = new[] { Expert(1), Expert(2), Expert(3) };
+        var hidden = randn(5, DModel, generator: manual_seed(9));
+        // Pairs grouped by expert: expert 0 serves rows 0, 3; expert 1 none; expert 2 rows 3, 1, 0. Row 2 and 4: none.
+        var rows = new long[] { 0, 3, 3, 1, 0 };
+        var weights = new[] { 0.5f, 0.25f, 0.75f, 1f, 0.125f };
+        var owner = new[] { 0, 0, 2, 2, 2 };
+
+        var sum = ExpertMixture.WeightedSum(hidden, [(experts[0].Glu, 2), (experts[1].Glu, 0), (experts[2].Glu, 3)], tensor(rows), tensor(weights));
+
+        var expected = zeros(5, DModel);
+        for (var pair = 0; pair < rows.Length; pair++)
+        {
+            var (_, w1, v1, w2) = experts[owner[pair]];
+            expected[rows[pair]] += weights[pair] * Reference(hidden[rows[pair]].unsqueeze(0), w1, v1, w2).squeeze(0);
+        }
+        Assert.Equal(ScalarType.Float32, sum.dtype);
+        Assert.True(allclose(sum, expected, rtol: 1e-5, atol: 1e-5));
+        Assert.Equal(0, sum[2].abs().sum().item<float>());
+        Assert.Equal(0, sum[4].abs().sum().item<float>());
+    }
+
+    [Fact]
+    public void NoPairsGiveZeros()
+    {
+        using var scope = NewDisposeScope();
+        var sum = ExpertMixture.WeightedSum(randn(3, DModel), [(Expert(1).Glu, 0)], zeros(0, ScalarType.Int64), zeros(0));
+        Assert.Equal([3L, DModel], sum.shape);
+        Assert.Equal(0, sum.abs().sum().item<float>());
+    }
+
+    [Fact]
+    public void PairCountsThatDisagreeWithTheRowsAreRejected()
+    {
+        using var scope = NewDisposeScope();
+        var error = Assert.Throws<ArgumentException>(() =>
+            ExpertMixture.WeightedSum(randn(3, DModel), [(Expert(1).Glu, 2)], tensor(new long[] { 0, 1, 2 }), tensor(new[] { 1f, 1f, 1f })));
+        Assert.Contains("2 pairs", error.Message);
+    }
+
+    [Fact]
+    public void AnExpertOverwritesWhateverItsOutputHeld()
+    {
+        using var scope = NewDisposeScope();
+        var (glu, w1, v1, w2) = Expert(4);
+        var x = randn(2, DModel, generator: manual_seed(5));
+        var output = full(2, DModel, float.NaN);
+        glu.ForwardInto(x, output);
+        Assert.True(allclose(output, Reference(x, w1, v1, w2), rtol: 1e-5, atol: 1e-5));
+    }
+}
