@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Grpc.Core;
+using Rex.Gateway.Api;
 using Rex.Model.Checkpoint;
 using Rex.Model.Config;
 
@@ -22,7 +23,7 @@ internal static class CliAction
             }
             catch (Exception e) when (e is ArgumentException or ModelConfigException or CheckpointException or IOException or InvalidOperationException)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                parse.InvocationConfiguration.Error.WriteLine($"error: {(e is ArgumentException argument ? ApiErrors.Describe(argument) : e.Message)}");
                 return 1;
             }
             catch (RpcException e)

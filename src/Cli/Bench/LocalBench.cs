@@ -12,10 +12,10 @@ namespace Rex.Cli.Bench;
 internal static class LocalBench
 {
     public sealed record Report(string Model, string DType, int Cores, int TorchThreads, int BatchSize, int InputLen, int OutputLen,
-        double WarmupSeconds, double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond, double TpotSeconds)
+        BenchSampling Sampling, double WarmupSeconds, double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond, double TpotSeconds)
     {
         public override string ToString() =>
-            $"local engine, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}, " +
+            $"local engine, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}, {Sampling}, " +
             $"after {WarmupSeconds:F1} s warm-up: " +
             $"prefill {PrefillSeconds * 1000:F1} ms, decode {DecodeTokensPerSecond:F1} tokens/s (TPOT {TpotSeconds * 1000:F1} ms), " +
             $"overall {OutputTokensPerSecond:F1} output tokens/s";
@@ -23,24 +23,24 @@ internal static class LocalBench
 
     /// <param name="warmup">How long to generate untimed first (at least one full run): .NET compiles hot code at full
     /// optimization only after it has run a while, and first-touch allocations and kernel selection come once.</param>
-    public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen, TimeSpan warmup)
+    public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen, BenchSampling sampling,
+        TimeSpan warmup)
     {
         var prompts = BenchPrompts.Make(batch, inputLen);
         var warmupPrompts = BenchPrompts.MakeWarmup(batch, inputLen);
         var warmupClock = Stopwatch.StartNew();
-        do Generate(engine, warmupPrompts, outputLen);
+        do Generate(engine, warmupPrompts, sampling.AsParams(outputLen));
         while (warmupClock.Elapsed < warmup);
         var warmed = warmupClock.Elapsed.TotalSeconds;
-        var (prefill, total) = Generate(engine, prompts, outputLen);
+        var (prefill, total) = Generate(engine, prompts, sampling.AsParams(outputLen));
         var decode = Math.Max(total - prefill, 1e-9);
         return new Report(model, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
-            warmed, prefill, total, batch * (outputLen - 1) / decode, batch * outputLen / total, decode / (outputLen - 1));
+            sampling, warmed, prefill, total, batch * (outputLen - 1) / decode, batch * outputLen / total, decode / (outputLen - 1));
     }
 
     /// <returns>Seconds to the end of the prefill step and to the end of the run.</returns>
-    static (double Prefill, double Total) Generate(ReferenceEngine engine, int[][] prompts, int maxTokens)
+    static (double Prefill, double Total) Generate(ReferenceEngine engine, int[][] prompts, SamplingParams sampling)
     {
-        var sampling = new SamplingParams { MaxTokens = maxTokens, IgnoreEos = true };
         var clock = Stopwatch.StartNew();
         var prefill = 0.0;
         engine.Generate(prompts.Select(p => new GenerationRequest(p, sampling)).ToArray(), () => prefill = clock.Elapsed.TotalSeconds);

@@ -12,12 +12,13 @@ namespace Rex.Cli.Bench;
 /// </summary>
 internal static class ServerBench
 {
-    public sealed record Report(string Server, int Concurrency, int Requests, int InputLen, int OutputLen, double WarmupSeconds, double Seconds,
+    public sealed record Report(string Server, int Concurrency, int Requests, int InputLen, int OutputLen, BenchSampling Sampling, double WarmupSeconds,
+        double Seconds,
         double OutputTokensPerSecond, double RequestsPerSecond, Percentiles TtftSeconds, Percentiles TpotSeconds, Percentiles LatencySeconds,
         StepPhases StepSeconds)
     {
         public override string ToString() =>
-            $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}, after {WarmupSeconds:F1} s warm-up: " +
+            $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}, {Sampling}, after {WarmupSeconds:F1} s warm-up: " +
             $"{OutputTokensPerSecond:F1} output tokens/s, {RequestsPerSecond:F2} requests/s\n" +
             $"  TTFT     {TtftSeconds.ToMilliseconds()}\n" +
             $"  TPOT     {TpotSeconds.ToMilliseconds()}\n" +
@@ -31,8 +32,8 @@ internal static class ServerBench
     /// <param name="warmup">How long the clients generate untimed first (each at least one full request): .NET compiles
     /// hot code at full optimization only after it has run a while, in the gateway and in every silo.</param>
     /// <param name="progress">Where the progress bar is drawn (stderr).</param>
-    public static async Task<Report> Run(string server, int concurrency, int requests, int inputLen, int outputLen, TimeSpan warmup,
-        TextWriter progress)
+    public static async Task<Report> Run(string server, int concurrency, int requests, int inputLen, int outputLen, BenchSampling sampling,
+        TimeSpan warmup, TextWriter progress)
     {
         using var client = new RexClient(server);
         var prompts = BenchPrompts.Make(requests, inputLen);
@@ -40,7 +41,7 @@ internal static class ServerBench
         var warmupClock = Stopwatch.StartNew();
         await Task.WhenAll(warmupPrompts.Select(async prompt =>
         {
-            do await Generate(client, prompt, outputLen, bar: null);
+            do await Generate(client, prompt, sampling.AsRequest(outputLen), bar: null);
             while (warmupClock.Elapsed < warmup);
         }));
         var warmed = warmupClock.Elapsed.TotalSeconds;
@@ -54,26 +55,23 @@ internal static class ServerBench
             int i;
             while ((i = Interlocked.Increment(ref next)) < requests)
             {
-                timings[i] = await Generate(client, prompts[i], outputLen, bar);
+                timings[i] = await Generate(client, prompts[i], sampling.AsRequest(outputLen), bar);
                 bar.Add(requests: 1);
             }
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         bar.Finish();
         var after = (await client.GetClusterStatusAsync()).Profile;
-        return new Report(server, concurrency, requests, inputLen, outputLen, warmed, seconds, (double)requests * outputLen / seconds,
+        return new Report(server, concurrency, requests, inputLen, outputLen, sampling, warmed, seconds, (double)requests * outputLen / seconds,
             requests / seconds, Percentiles.Of(timings.Select(t => t.FirstToken)),
             Percentiles.Of(timings.Select(t => (t.Latency - t.FirstToken) / (outputLen - 1))), Percentiles.Of(timings.Select(t => t.Latency)),
             StepPhases.Between(before, after));
     }
 
-    static async Task<Timing> Generate(RexClient client, int[] prompt, int outputLen, ProgressBar? bar)
+    static async Task<Timing> Generate(RexClient client, int[] prompt, SamplingParameters sampling, ProgressBar? bar)
     {
-        var request = new GenerateRequest
-        {
-            TokenIds = new TokenIds { Ids = { prompt } },
-            Sampling = new SamplingParameters { MaxTokens = outputLen, IgnoreEos = true },
-        };
+        var request = new GenerateRequest { TokenIds = new TokenIds { Ids = { prompt } }, Sampling = sampling };
+        var outputLen = sampling.MaxTokens;
         var clock = Stopwatch.StartNew();
         double? firstToken = null;
         var tokens = 0;

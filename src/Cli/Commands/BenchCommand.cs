@@ -4,7 +4,8 @@ using Rex.Cli.Bench;
 namespace Rex.Cli.Commands;
 
 /// <summary>
-/// `rex bench [--server URL --concurrency C --requests N | --model DIR --batch-size B] --input-len I --output-len O [--json]`:
+/// `rex bench [--server URL --concurrency C --requests N | --model DIR --batch-size B] --input-len I --output-len O
+/// [--temperature T --top-p P --top-k K] [--json]`:
 /// throughput of a Rex server under concurrent streamed load, with TTFT, TPOT and latency percentiles and a progress
 /// bar on stderr, or of the local single-process engine on one batch; `rex bench transport`, the data plane alone.
 /// </summary>
@@ -24,10 +25,13 @@ internal static class BenchCommand
             Description = "generate untimed at full length for this long first (at least once), so code is compiled and connections open",
             DefaultValueFactory = _ => 2,
         };
+        var temperature = new Option<double>("--temperature") { Description = "sampling temperature of every request; 0 (default): greedy" };
+        var topP = new Option<double>("--top-p") { Description = "nucleus sampling of every request", DefaultValueFactory = _ => 1 };
+        var topK = new Option<int>("--top-k") { Description = "top-k sampling of every request; 0: no limit" };
         var json = new Option<bool>("--json") { Description = "print the figures as one JSON object" };
         var command = new Command("bench", "Measure throughput (tokens/s) of a server or the local engine")
         {
-            server, concurrency, requests, batchSize, inputLen, outputLen, warmup, json,
+            server, concurrency, requests, batchSize, inputLen, outputLen, warmup, temperature, topP, topK, json,
         };
         model.AddTo(command);
         model.AddDeviceTo(command);
@@ -40,20 +44,21 @@ internal static class BenchCommand
             var warmupSeconds = parse.GetValue(warmup);
             Require(double.IsFinite(warmupSeconds) && warmupSeconds >= 0, "--warmup-seconds", warmupSeconds, "0 or more");
             var warmupTime = TimeSpan.FromSeconds(warmupSeconds);
+            var sampling = new BenchSampling(parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(topK)).Validate();
             object report;
             if (parse.GetValue(server) is { } address)
             {
                 var clients = parse.GetValue(concurrency);
                 Require(clients >= 1, "--concurrency", clients, "at least 1");
                 var total = parse.GetValue(requests) is > 0 and var n ? n : 4 * clients;
-                report = ServerBench.Run(address, clients, total, input, generated, warmupTime, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
+                report = ServerBench.Run(address, clients, total, input, generated, sampling, warmupTime, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
             }
             else
             {
                 var batch = parse.GetValue(batchSize);
                 Require(batch >= 1, "--batch-size", batch, "at least 1");
                 using var engine = model.LoadEngine(parse);
-                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated, warmupTime);
+                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated, sampling, warmupTime);
             }
             output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.ToString());
         });

@@ -27,6 +27,17 @@ public static class ApiErrors
         return error.ParamName is not null && error.Message.EndsWith(suffix, StringComparison.Ordinal) ? error.Message[..^suffix.Length] : error.Message;
     }
 
+    /// <summary>
+    /// The same error reported against the field as this endpoint names it (the engine says prompt where chat says
+    /// messages, the CLI --top-p where the engine says top_p), in the message too where the field leads it.
+    /// </summary>
+    public static ArgumentException Renamed(ArgumentException error, string field)
+    {
+        var text = Describe(error);
+        if (error.ParamName is { } old && text.StartsWith(old + " ", StringComparison.Ordinal)) text = field + text[old.Length..];
+        return new ArgumentException(text, field, error);
+    }
+
     public static RpcException ToRpc(Exception error, ServerCallContext context) => error switch
     {
         RpcException rpc => rpc,

@@ -259,7 +259,7 @@ public sealed partial class GatewayEngine : IDisposable
             if (sequences.Count > 0)
             {
                 var (logits, argmax) = lmHead.Logits(cat(lastRows, 0));
-                SequenceSampler.SampleNext(logits, sequences, argmax);
+                lmHead.SampleNext(logits, sequences, argmax);
             }
             profiler.Add(StepProfiler.Phase.Sampling, samplingClock.ElapsedTicks);
         }

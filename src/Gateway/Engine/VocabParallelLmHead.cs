@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Rex.Gateway.Engine;
 
 /// <summary>
-/// The LM head of a CPU gateway, split by vocabulary over several threads. Reading the [vocab, d_model] weight is
+/// The LM head of a CPU gateway, split by vocabulary over several threads, and the sampling after it, split by rows. Reading the [vocab, d_model] weight is
 /// most of a decode step's work on the gateway (a 100k vocabulary at width 64: 26 MB per step, against the
 /// attention's few kB), and the engine thread alone cannot use the machine's other cores: its libtorch threads are
 /// set low so the processes sharing the machine do not spin against each other (<see cref="TorchThreads"/>). Each
@@ -73,6 +73,39 @@ public sealed class VocabParallelLmHead : IDisposable
                 }
         }
         return (logits.to(ScalarType.Float32), best.Indices);
+    }
+
+    /// <summary>
+    /// Each row's next token, as <see cref="SequenceSampler.SampleNext"/> picks it, with the rows split over the same
+    /// threads: rows sample independently, and temperature, top-k, top-p, penalties and logprobs each read a row's
+    /// whole vocabulary (measured at concurrency 32, temperature 1: 9 ms of a 21 ms step on one thread). Greedy rows
+    /// without penalties or logprobs only take the argmax, so they stay on the caller's thread.
+    /// logits: [rows, vocab] float32; argmax: as <see cref="Logits"/> returned it.
+    /// </summary>
+    public void SampleNext(Tensor logits, IReadOnlyList<Sequence> sequences, long[]? argmax)
+    {
+        var parts = Math.Min(helpers.Length + 1, sequences.Count);
+        if (parts <= 1 || sequences.All(s => s.Sampling is { IsGreedy: true, HasPenalties: false, Logprobs: null }))
+        {
+            SequenceSampler.SampleNext(logits, sequences, argmax);
+            return;
+        }
+        // The row ranges' views are made here, in the step's dispose scope, which outlives the helpers' work.
+        var ranges = Enumerable.Range(0, parts).Select(i =>
+        {
+            var start = sequences.Count * i / parts;
+            var count = sequences.Count * (i + 1) / parts - start;
+            return (Logits: logits.narrow(0, start, count), Sequences: sequences.Skip(start).Take(count).ToArray(), Argmax: argmax?[start..(start + count)]);
+        }).ToArray();
+        var others = ranges.Skip(1).Select((range, i) => helpers[i].Run(() => SequenceSampler.SampleNext(range.Logits, range.Sequences, range.Argmax))).ToArray();
+        try
+        {
+            SequenceSampler.SampleNext(ranges[0].Logits, ranges[0].Sequences, ranges[0].Argmax);
+        }
+        finally
+        {
+            Task.WaitAll(others);
+        }
     }
 
     /// <summary>Each row's largest logit within one slice and its vocabulary index.</summary>

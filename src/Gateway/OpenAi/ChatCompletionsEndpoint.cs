@@ -17,7 +17,7 @@ public sealed class ChatCompletionsEndpoint(GenerationFront front, LogprobTokens
         }
         catch (ArgumentException error) when (ChatField(error.ParamName) is { } field)
         {
-            throw OpenAiErrors.Renamed(error, field);
+            throw ApiErrors.Renamed(error, field);
         }
     }
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Orleans.Runtime;
+using Rex.Gateway.Api;
 using Rex.Protos.Grains;
 
 namespace Rex.Gateway.OpenAi;
@@ -13,8 +14,8 @@ public static class OpenAiErrors
     public static (int Status, OpenAiError Error) Of(Exception error) => error switch
     {
         // vLLM and OpenAI answer an unknown model with 404 (gRPC says INVALID_ARGUMENT).
-        ArgumentException { ParamName: "model" } model => (StatusCodes.Status404NotFound, new(Text(model), InvalidRequest, "model", "model_not_found")),
-        ArgumentException argument => (StatusCodes.Status400BadRequest, new(Text(argument), InvalidRequest, argument.ParamName, null)),
+        ArgumentException { ParamName: "model" } model => (StatusCodes.Status404NotFound, new(ApiErrors.Describe(model), InvalidRequest, "model", "model_not_found")),
+        ArgumentException argument => (StatusCodes.Status400BadRequest, new(ApiErrors.Describe(argument), InvalidRequest, argument.ParamName, null)),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } large =>
             (large.StatusCode, new(large.Message, InvalidRequest, null, "request_too_large")),
         BadHttpRequestException bad => (bad.StatusCode, new(bad.Message, InvalidRequest, null, null)),
@@ -31,22 +32,4 @@ public static class OpenAiErrors
 
     public static OpenAiError Unauthorized { get; } =
         new("authorization: this server needs the header 'Authorization: Bearer <API key>'", InvalidRequest, null, "invalid_api_key");
-
-    /// <summary>
-    /// The same error reported against the field as this endpoint names it (the engine says prompt where chat says
-    /// messages), in the message too where the field leads it.
-    /// </summary>
-    public static ArgumentException Renamed(ArgumentException error, string field)
-    {
-        var text = Text(error);
-        if (error.ParamName is { } old && text.StartsWith(old + " ", StringComparison.Ordinal)) text = field + text[old.Length..];
-        return new ArgumentException(text, field, error);
-    }
-
-    /// <summary>The message without the " (Parameter 'x')" .NET appends: param already says it.</summary>
-    static string Text(ArgumentException error)
-    {
-        var suffix = $" (Parameter '{error.ParamName}')";
-        return error.ParamName is not null && error.Message.EndsWith(suffix, StringComparison.Ordinal) ? error.Message[..^suffix.Length] : error.Message;
-    }
 }

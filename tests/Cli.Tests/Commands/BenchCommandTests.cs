@@ -36,4 +36,28 @@ public sealed class BenchCommandTests
         Assert.Equal(1, outcome.ExitCode);
         Assert.Contains("--warmup-seconds must be 0 or more, got -1", outcome.Error);
     }
+
+    [Fact]
+    public void SamplesAsAskedAndSaysSo()
+    {
+        var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--batch-size", "3", "--input-len", "4", "--output-len", "3",
+            "--warmup-seconds", "0", "--temperature", "0.8", "--top-k", "20", "--top-p", "0.9", "--json");
+        Assert.Equal(0, outcome.ExitCode);
+        using var json = JsonDocument.Parse(outcome.Output);
+        var sampling = json.RootElement.GetProperty("sampling");
+        Assert.Equal(0.8, sampling.GetProperty("temperature").GetDouble());
+        Assert.Equal(20, sampling.GetProperty("top_k").GetInt32());
+        Assert.Equal(0.9, sampling.GetProperty("top_p").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("--top-p", "2", "--top-p must be in (0, 1], got 2")]
+    [InlineData("--temperature", "-1", "--temperature must be a finite number >= 0 (0 = greedy), got -1")]
+    [InlineData("--top-k", "-3", "--top-k must be -1, 0 (both: no limit) or a positive count, got -3")]
+    public void RefusesSamplingTheEngineWouldRefuse(string option, string value, string error)
+    {
+        var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, option, value);
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Equal($"error: {error}", outcome.Error.Trim());
+    }
 }

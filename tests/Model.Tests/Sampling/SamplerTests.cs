@@ -49,7 +49,7 @@ public sealed class SamplerTests
 
     [Theory]
     [InlineData(0.7, 2)]
-    [InlineData(0.5, 1)]
+    [InlineData(0.49, 1)]
     [InlineData(0.81, 3)]
     public void TopPKeepsTheSmallestPrefixReachingP(double topP, int kept)
     {
@@ -72,5 +72,42 @@ public sealed class SamplerTests
         var logits = tensor(new float[] { 0, 5, 1, 9, 0, 0 }).view(2, 3);
         var ids = Sampler.Sample(logits, [new SamplingParams(), new SamplingParams { Temperature = 1, TopK = 1 }], [new SequenceRandom(1), new SequenceRandom(2)]);
         Assert.Equal([1, 0], ids);
+    }
+
+    [Fact]
+    public void ANucleusWiderThanTheFirstLookIsFoundWhole()
+    {
+        using var scope = NewDisposeScope();
+        // 1000 slowly falling logits: the nucleus of top_p 0.5 holds hundreds of tokens, far more than 64.
+        var values = Enumerable.Range(0, 1000).Select(i => -0.002 * i).ToArray();
+        var mass = values.Select(Math.Exp).ToArray();
+        var (total, before, nucleus) = (mass.Sum(), 0.0, 0);
+        while (before / total < 0.5) before += mass[nucleus++];
+        var logits = tensor(values.Select(v => (float)v).ToArray()).unsqueeze(0);
+        var random = new SequenceRandom(3);
+        var draws = Enumerable.Range(0, 2000).Select(_ => Sampler.Sample(logits, [new SamplingParams { Temperature = 1, TopP = 0.5 }], [random])[0]).ToArray();
+        Assert.InRange(nucleus, 200, 400);
+        Assert.All(draws, id => Assert.InRange(id, 0, nucleus - 1));
+        Assert.Contains(draws, id => id >= nucleus - 50);
+    }
+
+    [Fact]
+    public void ARowDrawsTheSameInABatchAsAlone()
+    {
+        using var scope = NewDisposeScope();
+        var logits = randn(5, 300, generator: manual_seed(11));
+        SamplingParams[] parameters =
+        [
+            new() { Temperature = 1 }, new(), new() { Temperature = 0.7, TopK = 5 }, new() { Temperature = 1.3, TopP = 0.8 },
+            new() { Temperature = 0.9, TopK = 40, TopP = 0.6 },
+        ];
+        var batched = new SequenceRandom[5].Select((_, row) => new SequenceRandom(100 + row)).ToArray();
+        var alone = new SequenceRandom[5].Select((_, row) => new SequenceRandom(100 + row)).ToArray();
+        for (var step = 0; step < 20; step++)
+        {
+            var together = Sampler.Sample(logits, parameters, batched);
+            for (var row = 0; row < 5; row++)
+                Assert.Equal(together[row], Sampler.Sample(logits.narrow(0, row, 1), [parameters[row]], [alone[row]])[0]);
+        }
     }
 }
