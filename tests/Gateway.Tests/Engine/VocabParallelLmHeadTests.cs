@@ -3,6 +3,8 @@ using Rex.Model;
 using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
+using Rex.Model.Sampling;
+using Rex.Model.Tokenization;
 using Rex.Tests;
 using static TorchSharp.torch;
 
@@ -86,4 +88,40 @@ public sealed class VocabParallelLmHeadTests : IDisposable
     }
 
     public void Dispose() => backbone.Dispose();
+
+    // Seeded sequences with every kind of sampling; split over 3 threads, the last range's greedy rows use the argmax.
+    static Sequence[] SeededSequences() =>
+    [
+        .. new SamplingParams[]
+        {
+            new() { Temperature = 0.9, PresencePenalty = 1, FrequencyPenalty = 0.5 }, new() { Temperature = 1 }, new() { Temperature = 0.7, TopK = 20 },
+            new() { Temperature = 1.2, TopP = 0.5 }, new(), new() { Logprobs = 3 }, new() { Temperature = 1, Logprobs = 2 },
+        }.Select((sampling, i) => new Sequence([1, 2, 3], sampling with { Seed = 40 + i, MaxTokens = 100 }, [0], DbrxTokenizer.Default, 1000)),
+    ];
+
+    [Fact]
+    public void Sampling_split_by_rows_draws_what_one_thread_draws()
+    {
+        var (split, unsplit) = OnEngineThread(() =>
+        {
+            using var lmHead = new VocabParallelLmHead(backbone, 3);
+            using var scope = NewDisposeScope();
+            var (splitSequences, unsplitSequences) = (SeededSequences(), SeededSequences());
+            for (var step = 0; step < 5; step++)
+            {
+                var (logits, argmax) = lmHead.Logits(randn([splitSequences.Length, backbone.Config.DModel], generator: new TorchSharp.torch.Generator(seed: (ulong)step)));
+                lmHead.SampleNext(logits, splitSequences, argmax);
+                SequenceSampler.SampleNext(logits, unsplitSequences, argmax);
+            }
+            return (splitSequences, unsplitSequences);
+        });
+
+        for (var i = 0; i < split.Length; i++)
+        {
+            Assert.Equal(5, split[i].OutputIds.Count);
+            Assert.Equal(unsplit[i].OutputIds, split[i].OutputIds);
+            Assert.Equal(unsplit[i].OutputLogprobs.Select(l => l.Logprob), split[i].OutputLogprobs.Select(l => l.Logprob));
+        }
+        Assert.All(split[5].OutputLogprobs, l => Assert.Equal(3, l.Top.Count));
+    }
 }
