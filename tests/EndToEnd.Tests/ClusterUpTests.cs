@@ -22,7 +22,9 @@ public sealed class ClusterUpTests
         using var home = new TemporaryDirectory();
         var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
         var up = await ChildProcess.Run("rex.dll",
-            ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path], environment);
+            ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path,
+                // Two micro-batches (off by default): their overlapped dispatches must give the same tokens.
+                "--gateway-arg", "Rex:NumMicroBatches=2"], environment);
         var processes = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, "cluster.json"))).RootElement.GetProperty("processes")
             .EnumerateArray().Select(p => p.GetProperty("pid").GetInt32()).ToArray();
         try

@@ -42,8 +42,13 @@ public sealed class GatewayOptions
     /// <summary>What happens to rows over a limit: defer (another replica, else a later message; nothing lost) or drop (Switch-style, counted).</summary>
     public CapacityPolicy CapacityPolicy { get; set; } = CapacityPolicy.Defer;
 
-    /// <summary>A step's sequences split into this many micro-batches, so one's attention overlaps another's experts.</summary>
-    public int NumMicroBatches { get; set; } = 2;
+    /// <summary>
+    /// A step's sequences split into this many micro-batches, so one's attention overlaps another's experts. Off (1) by
+    /// default, as SGLang's two-batch overlap is: on CPU processes sharing cores every extra round trip cost more than
+    /// the overlap gave (gateway + 3 expert silos on 2 cores, tokens/s with 2 against 1: concurrency 8 1046-1120 vs
+    /// 1307-1313, 64 3203-3246 vs 3436-3553, 128 2884-2952 vs 3376-3453; 32 within the noise).
+    /// </summary>
+    public int NumMicroBatches { get; set; } = 1;
 
     /// <summary>
     /// Threads that share the LM head on a CPU gateway device, each computing the logits of one slice of the
