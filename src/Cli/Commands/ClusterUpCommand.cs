@@ -60,10 +60,11 @@ internal static partial class ClusterUpCommand
             if (ClusterState.Read(directory) is { } running && running.Processes.Any(p => ChildProcesses.IsRunning(p.Pid, Program(p))))
                 throw new InvalidOperationException($"a cluster started from {directory} is still running (gateway {running.Gateways.FirstOrDefault()}); run `rex cluster down` first");
 
+            // Checked here, so a bad value fails with one error before any process starts; the processes get the text.
             var loadFormat = parse.GetValue(model.LoadFormat)!;
-            LoadFormats.Parse(loadFormat);
+            _ = LoadFormats.Parse(loadFormat);
             var dtype = parse.GetValue(model.DType)!;
-            ComputePlacement.ParseDType(dtype);
+            _ = ComputePlacement.ParseDType(dtype);
             var modelPath = Path.GetFullPath(model.ModelPath(parse));
             // Every process of this cluster shares a fresh data-plane secret, handed down in the environment (not on a
             // command line any local user can read), unless the caller set one.

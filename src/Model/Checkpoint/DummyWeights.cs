@@ -24,8 +24,7 @@ public sealed class DummyWeights(DbrxConfig config) : IModelWeights
     public Tensor LoadRows(string name, long[] shape, long firstRow, long numRows, ScalarType dtype, Device device)
     {
         var tensor = Require(name, shape);
-        if (firstRow < 0 || numRows < 0 || firstRow + numRows > shape[0])
-            throw new CheckpointException($"dummy weights: tensor '{name}' of shape [{string.Join(", ", shape)}] has no rows [{firstRow}, {firstRow + numRows})");
+        IModelWeights.RequireRows("dummy weights", name, shape, firstRow, numRows);
         return Draw(tensor, firstRow, [numRows, .. shape[1..]], dtype, device);
     }
 

@@ -12,4 +12,11 @@ public interface IModelWeights : IDisposable
 
     /// <summary>Rows [firstRow, firstRow + numRows) along the first dimension of a tensor of shape `shape`.</summary>
     Tensor LoadRows(string name, long[] shape, long firstRow, long numRows, ScalarType dtype, Device device);
+
+    /// <summary>Throws unless rows [firstRow, firstRow + numRows) lie inside a tensor of this shape; `source` names where it lives.</summary>
+    static void RequireRows(string source, string name, long[] shape, long firstRow, long numRows)
+    {
+        if (shape.Length == 0 || firstRow < 0 || numRows < 0 || firstRow + numRows > shape[0])
+            throw new CheckpointException($"{source}: tensor '{name}' of shape [{string.Join(", ", shape)}] has no rows [{firstRow}, {firstRow + numRows})");
+    }
 }

@@ -68,8 +68,7 @@ public sealed class SafetensorsCheckpoint : IModelWeights
     public Tensor LoadRows(string name, long firstRow, long numRows, ScalarType dtype, Device device)
     {
         var (file, entry) = Locate(name);
-        if (entry.Shape.Length == 0 || firstRow < 0 || numRows < 0 || firstRow + numRows > entry.Shape[0])
-            throw new CheckpointException($"{file.Path}: tensor '{name}' of shape {entry.ShapeText} has no rows [{firstRow}, {firstRow + numRows})");
+        IModelWeights.RequireRows(file.Path, name, entry.Shape, firstRow, numRows);
         var rowBytes = entry.Shape[0] == 0 ? 0 : entry.ByteLength / entry.Shape[0];
         long[] shape = [numRows, .. entry.Shape[1..]];
         return Read(file, entry, firstRow * rowBytes, shape, dtype, device);
