@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rex on the GPU machine, from the pack bench/gpu/pack.sh made (.gpu/rex-gpu.tar.xz, carried): unpacks it once per
-# machine, points it at the machine's own PyTorch libraries (CUDA ones included), then runs the steps asked for.
+# pack, points it at the machine's own PyTorch libraries (CUDA ones included), then runs the steps asked for.
 #   probe  what the machine is; whether TorchSharp's libLibTorchSharp.so (built for libtorch 2.10) binds to this
 #          PyTorch's libraries (symbols it needs that they lack, then a real load); then Rex on the device against the
 #          tiny fixture in float32: the local engine's and a 3-process cluster's greedy ids vs expected.json
@@ -19,9 +19,13 @@ out=${OUT:-bench/gpu/out}
 mkdir -p "$out"
 device=${REX_GPU_DEVICE:-cuda:0}
 root=/tmp/rex-gpu
-if [ ! -x "$root/dotnet/dotnet" ]; then
+# Unpacked again whenever the carried pack differs from the one unpacked last (a warm machine keeps /tmp).
+pack_sum=$(sha256sum .gpu/rex-gpu.tar.xz | cut -d' ' -f1)
+if [ "$(cat "$root/pack.sha256" 2>/dev/null)" != "$pack_sum" ]; then
+  rm -rf "$root"
   mkdir -p "$root"
   tar -C "$root" -xJf .gpu/rex-gpu.tar.xz
+  echo "$pack_sum" > "$root/pack.sha256"
 fi
 torch_lib=${TORCH_LIB:-$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')}
 export DOTNET_ROOT=$root/dotnet PATH=$root/dotnet:$PATH LD_LIBRARY_PATH=$torch_lib:${LD_LIBRARY_PATH:-}
