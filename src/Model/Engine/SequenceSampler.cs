@@ -21,10 +21,15 @@ public static class SequenceSampler
             argmax = null;
         }
         var next = Sampler.Sample(adjusted, sequences.Select(s => s.Sampling).ToArray(), sequences.Select(s => s.Random).ToArray(), argmax);
-        for (var i = 0; i < sequences.Count; i++)
+        var reporting = Enumerable.Range(0, sequences.Count).Where(i => sequences[i].Sampling.Logprobs is not null).ToArray();
+        var logprobs = new TokenLogprob?[sequences.Count];
+        if (reporting.Length > 0)
         {
-            var logprob = sequences[i].Sampling.Logprobs is { } top ? Sampling.Logprobs.Of(logits[i], next[i], top) : null;
-            sequences[i].Append(next[i], logprob);
+            var rows = reporting.Length == sequences.Count ? logits
+                : logits.index_select(0, tensor(reporting.Select(i => (long)i).ToArray(), ScalarType.Int64, logits.device));
+            var reported = Logprobs.Of(rows, reporting.Select(i => next[i]).ToArray(), reporting.Select(i => sequences[i].Sampling.Logprobs!.Value).ToArray());
+            for (var r = 0; r < reporting.Length; r++) logprobs[reporting[r]] = reported[r];
         }
+        for (var i = 0; i < sequences.Count; i++) sequences[i].Append(next[i], logprobs[i]);
     }
 }

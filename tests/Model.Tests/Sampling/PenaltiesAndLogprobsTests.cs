@@ -29,12 +29,17 @@ public sealed class PenaltiesAndLogprobsTests
         using var scope = NewDisposeScope();
         var probabilities = new[] { 0.1, 0.6, 0.3 };
         var logits = tensor(probabilities.Select(p => (float)Math.Log(p) + 2f).ToArray()); // a shift changes no probability
-        var logprob = Logprobs.Of(logits, chosen: 2, top: 2);
-        Assert.Equal(2, logprob.TokenId);
-        Assert.Equal(Math.Log(0.3), logprob.Logprob, 5);
-        Assert.Equal([1, 2], logprob.Top.Select(t => t.TokenId));
-        Assert.Equal(Math.Log(0.6), logprob.Top[0].Logprob, 5);
-        Assert.Empty(Logprobs.Of(logits, 0, 0).Top);
+        // Three rows of one batch: different chosen tokens and different numbers of alternatives.
+        var batch = Logprobs.Of(stack([logits, logits, logits.flip(0)]), chosen: [2, 0, 0], top: [2, 0, 3]);
+        Assert.Equal(2, batch[0].TokenId);
+        Assert.Equal(Math.Log(0.3), batch[0].Logprob, 5);
+        Assert.Equal([1, 2], batch[0].Top.Select(t => t.TokenId));
+        Assert.Equal(Math.Log(0.6), batch[0].Top[0].Logprob, 5);
+        Assert.Equal(Math.Log(0.1), batch[1].Logprob, 5);
+        Assert.Empty(batch[1].Top);
+        // The flipped row holds [0.3, 0.6, 0.1]: token 0 is its 0.3.
+        Assert.Equal(Math.Log(0.3), batch[2].Logprob, 5);
+        Assert.Equal([1, 0, 2], batch[2].Top.Select(t => t.TokenId));
     }
 
     [Theory]
