@@ -14,12 +14,8 @@ public static class SequenceSampler
     public static void SampleNext(Tensor logits, IReadOnlyList<Sequence> sequences, long[]? argmax = null)
     {
         using var scope = NewDisposeScope();
-        var adjusted = logits;
-        if (sequences.Any(s => s.Sampling.HasPenalties))
-        {
-            adjusted = stack(sequences.Select((s, row) => Penalties.Apply(logits[row], s.Sampling, s.OutputIds)).ToArray());
-            argmax = null;
-        }
+        var adjusted = Penalties.Apply(logits, sequences.Select(s => s.Sampling).ToArray(), sequences.Select(s => s.OutputIds).ToArray());
+        if (!ReferenceEquals(adjusted, logits)) argmax = null;
         var next = Sampler.Sample(adjusted, sequences.Select(s => s.Sampling).ToArray(), sequences.Select(s => s.Random).ToArray(), argmax);
         var reporting = Enumerable.Range(0, sequences.Count).Where(i => sequences[i].Sampling.Logprobs is not null).ToArray();
         var logprobs = new TokenLogprob?[sequences.Count];

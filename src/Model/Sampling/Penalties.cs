@@ -8,12 +8,31 @@ namespace Rex.Model.Sampling;
 /// </summary>
 public static class Penalties
 {
-    // logits: [vocab] float32, one row; generated: the row's output token ids so far -> [vocab] penalised logits
-    public static Tensor Apply(Tensor logits, SamplingParams p, IReadOnlyList<int> generated)
+    /// <summary>
+    /// logits: [rows, vocab] float32; parameters and generated (each row's output token ids so far), one per row ->
+    /// the penalised logits [rows, vocab], or `logits` itself when no row has a penalty to apply. The penalties are
+    /// counted on the host (a row's output is at most max_tokens ids) and subtracted in one scatter over all rows,
+    /// not in five vocabulary-wide operations per row.
+    /// </summary>
+    public static Tensor Apply(Tensor logits, IReadOnlyList<SamplingParams> parameters, IReadOnlyList<IReadOnlyList<int>> generated)
     {
-        if (!p.HasPenalties || generated.Count == 0) return logits;
-        var ids = tensor(generated.Select(i => (long)i).ToArray(), ScalarType.Int64, logits.device);
-        var counts = ids.bincount(null, logits.shape[0]).to(logits.dtype);
-        return logits - counts * p.FrequencyPenalty - counts.gt(0).to(logits.dtype) * p.PresencePenalty;
+        var vocab = logits.shape[1];
+        var positions = new List<long>();
+        var amounts = new List<float>();
+        for (var row = 0; row < parameters.Count; row++)
+        {
+            var p = parameters[row];
+            if (!p.HasPenalties) continue;
+            foreach (var (token, count) in generated[row].CountBy(id => id))
+            {
+                positions.Add(row * vocab + token);
+                amounts.Add((float)-(p.FrequencyPenalty * count + p.PresencePenalty));
+            }
+        }
+        if (positions.Count == 0) return logits;
+        var device = logits.device;
+        return logits.reshape(-1).clone()
+            .index_add_(0, tensor(positions.ToArray(), ScalarType.Int64, device), tensor(amounts.ToArray(), ScalarType.Float32, device).to(logits.dtype), 1)
+            .view(logits.shape);
     }
 }

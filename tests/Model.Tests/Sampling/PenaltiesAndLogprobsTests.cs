@@ -9,18 +9,21 @@ public sealed class PenaltiesAndLogprobsTests
     public void PenaltiesSubtractPerOccurrenceAndOncePerPresentToken()
     {
         using var scope = NewDisposeScope();
-        var logits = zeros(5);
-        var penalised = Penalties.Apply(logits, new SamplingParams { PresencePenalty = 0.5, FrequencyPenalty = 0.25 }, [1, 3, 3, 3]);
-        Assert.Equal([0f, -0.75f, 0f, -1.25f, 0f], penalised.data<float>().ToArray());
+        var logits = zeros(3, 5);
+        var penalised = Penalties.Apply(logits,
+            [new SamplingParams { PresencePenalty = 0.5, FrequencyPenalty = 0.25 }, new SamplingParams(), new SamplingParams { FrequencyPenalty = -1 }],
+            [[1, 3, 3, 3], [0, 1], [4]]);
+        Assert.Equal([0f, -0.75f, 0f, -1.25f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 1f], penalised.data<float>().ToArray());
+        Assert.Equal(0, logits.abs().sum().item<float>());
     }
 
     [Fact]
     public void NoPenaltiesOrNoOutputLeaveTheLogitsAlone()
     {
         using var scope = NewDisposeScope();
-        var logits = arange(5, ScalarType.Float32);
-        Assert.Same(logits, Penalties.Apply(logits, new SamplingParams(), [1, 2]));
-        Assert.Same(logits, Penalties.Apply(logits, new SamplingParams { PresencePenalty = 1 }, []));
+        var logits = arange(10, ScalarType.Float32).view(2, 5);
+        Assert.Same(logits, Penalties.Apply(logits, [new SamplingParams(), new SamplingParams()], [[1, 2], [3]]));
+        Assert.Same(logits, Penalties.Apply(logits, [new SamplingParams { PresencePenalty = 1 }, new SamplingParams()], [[], [3]]));
     }
 
     [Fact]
