@@ -45,15 +45,15 @@ public static class Sampler
         {
             // Rows keeping the whole vocabulary need no order: the draw walks the vocabulary as it is. (libtorch's
             // softmax, one fused kernel, took half the time of max, subtract and exp on a CPU.)
-            var positions = Draw(Take(scaled, whole).softmax(1), whole.Select(i => uniforms[i]).ToArray(), Enumerable.Repeat(vocab, whole.Length).ToArray());
+            var positions = Draw(Take(scaled, whole).softmax(1), whole.Select(i => uniforms[i]).ToArray());
             for (var i = 0; i < whole.Length; i++) chosen[sampled[whole[i]]] = (int)positions[i];
         }
 
         var top = Subset(sampled.Length, truncated, true);
         if (top.Length > 0)
         {
-            var (probabilities, ids, kept) = TopCandidates(Take(scaled, top), top.Select(i => parameters[sampled[i]]).ToArray());
-            var positions = Draw(probabilities, top.Select(i => uniforms[i]).ToArray(), kept);
+            var (probabilities, ids) = TopCandidates(Take(scaled, top), top.Select(i => parameters[sampled[i]]).ToArray());
+            var positions = Draw(probabilities, top.Select(i => uniforms[i]).ToArray());
             var tokens = ids.gather(1, tensor(positions, ScalarType.Int64, logits.device).unsqueeze(1)).to(CPU).data<long>().ToArray();
             for (var i = 0; i < top.Length; i++) chosen[sampled[top[i]]] = (int)tokens[i];
         }
@@ -68,11 +68,11 @@ public static class Sampler
 
     /// <summary>
     /// scaled: [rows, vocab] float32 (logits over temperature) of rows with top-k or top-p -> each row's candidates in
-    /// descending order: probabilities [rows, width] (zero past the row's kept candidates), their token ids
-    /// [rows, width], and how many each row keeps. Top-k keeps the k most likely and renormalizes over them; top-p
+    /// descending order: probabilities [rows, width] (zero past the row's kept candidates) and their token ids
+    /// [rows, width]. Top-k keeps the k most likely and renormalizes over them; top-p
     /// then keeps the shortest prefix whose mass before each kept token is below p (the first always).
     /// </summary>
-    static (Tensor Probabilities, Tensor Ids, long[] Kept) TopCandidates(Tensor scaled, SamplingParams[] parameters)
+    static (Tensor Probabilities, Tensor Ids) TopCandidates(Tensor scaled, SamplingParams[] parameters)
     {
         var vocab = scaled.shape[1];
         var device = scaled.device;
@@ -102,21 +102,22 @@ public static class Sampler
                 continue;
             }
             var dropped = column >= tensor(kept, ScalarType.Int64, device).unsqueeze(1);
-            return (probabilities.masked_fill_(dropped, 0), ids, kept);
+            return (probabilities.masked_fill_(dropped, 0), ids);
         }
     }
 
     /// <summary>
     /// weights: [rows, width] float32, non-negative, proportional to the candidates' probabilities -> for each row
-    /// the first position whose cumulative weight exceeds its uniform times the row's total (an inverse-CDF draw,
-    /// which never lands on a zero-weight token), at most the row's last kept position.
+    /// the first position whose cumulative weight exceeds its uniform times the row's total: an inverse-CDF draw,
+    /// which lands only where the cumulative weight rises, so never on a zero-weight candidate; where rounding puts
+    /// the target at the total (a uniform just below 1 rounds to 1 in float32), the last position where it rises.
     /// </summary>
-    static long[] Draw(Tensor weights, double[] uniforms, long[] kept)
+    static long[] Draw(Tensor weights, double[] uniforms)
     {
         var cumulative = weights.cumsum(1);
-        var width = cumulative.shape[1];
-        var targets = tensor(uniforms.Select(u => (float)u).ToArray(), ScalarType.Float32, weights.device).unsqueeze(1).mul_(cumulative.narrow(1, width - 1, 1));
-        var positions = searchsorted(cumulative, targets, right: true).to(CPU).data<long>().ToArray();
-        return positions.Select((position, i) => Math.Min(position, kept[i] - 1)).ToArray();
+        var totals = cumulative.narrow(1, cumulative.shape[1] - 1, 1).contiguous();
+        var targets = tensor(uniforms.Select(u => (float)u).ToArray(), ScalarType.Float32, weights.device).unsqueeze(1).mul_(totals);
+        var positions = searchsorted(cumulative, targets, right: true).minimum(searchsorted(cumulative, totals));
+        return positions.to(CPU).data<long>().ToArray();
     }
 }
