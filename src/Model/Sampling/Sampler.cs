@@ -110,14 +110,16 @@ public static class Sampler
     /// weights: [rows, width] float32, non-negative, proportional to the candidates' probabilities -> for each row
     /// the first position whose cumulative weight exceeds its uniform times the row's total: an inverse-CDF draw,
     /// which lands only where the cumulative weight rises, so never on a zero-weight candidate; where rounding puts
-    /// the target at the total (a uniform just below 1 rounds to 1 in float32), the last position where it rises.
+    /// the target at the total (a uniform just below 1 rounds to 1 in float32), the last position where it rises. A
+    /// row that is not a distribution (NaN, from logits the model made NaN) still gets a position inside the row, so
+    /// a bad row costs its own request a meaningless token, never the step an index out of range.
     /// </summary>
     static long[] Draw(Tensor weights, double[] uniforms)
     {
         var cumulative = weights.cumsum(1);
         var totals = cumulative.narrow(1, cumulative.shape[1] - 1, 1).contiguous();
         var targets = tensor(uniforms.Select(u => (float)u).ToArray(), ScalarType.Float32, weights.device).unsqueeze(1).mul_(totals);
-        var positions = searchsorted(cumulative, targets, right: true).minimum(searchsorted(cumulative, totals));
+        var positions = searchsorted(cumulative, targets, right: true).minimum(searchsorted(cumulative, totals)).clamp_(0, cumulative.shape[1] - 1);
         return positions.to(CPU).data<long>().ToArray();
     }
 }

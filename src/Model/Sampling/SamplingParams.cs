@@ -2,7 +2,8 @@ namespace Rex.Model.Sampling;
 
 /// <summary>
 /// How one request picks its tokens and when it stops; names follow vLLM's SamplingParams.
-/// Temperature 0 is greedy (the default, as in Hugging Face generate and TGI).
+/// Temperature 0 is greedy (the default, as in Hugging Face generate and TGI), and so is any temperature below
+/// <see cref="MinSamplingTemperature"/>.
 /// </summary>
 public sealed record SamplingParams
 {
@@ -43,7 +44,13 @@ public sealed record SamplingParams
     /// <summary>The penalty range OpenAI documents.</summary>
     public const double MaxPenalty = 2.0;
 
-    public bool IsGreedy => Temperature == 0;
+    /// <summary>
+    /// Temperatures below this sample greedily, as in vLLM (its _SAMPLING_EPS): logits divided by them overflow
+    /// float32 (5e-324 made every logit infinite, and the draw then had no distribution to draw from).
+    /// </summary>
+    public const double MinSamplingTemperature = 1e-5;
+
+    public bool IsGreedy => Temperature < MinSamplingTemperature;
 
     public bool HasPenalties => PresencePenalty != 0 || FrequencyPenalty != 0;
 

@@ -29,6 +29,8 @@ public sealed class LoadBalancingTests
     {
         await using var cluster = await ExpertTestCluster.Start(3, o =>
         {
+            // Two micro-batches put two dispatches of a layer in flight at once, so replicas fill up and rows overflow.
+            o.NumMicroBatches = 2;
             o.ExpertReplicas = 2;
             o.ExpertCapacityFactor = 0.25;
             o.MaxRowsPerSiloMessage = 5;

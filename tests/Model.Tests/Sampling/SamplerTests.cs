@@ -110,4 +110,21 @@ public sealed class SamplerTests
                 Assert.Equal(together[row], Sampler.Sample(logits.narrow(0, row, 1), [parameters[row]], [alone[row]])[0]);
         }
     }
+
+    [Fact]
+    public void ATemperatureTooSmallToDivideByIsGreedy() =>
+        Assert.All(Draw(new SamplingParams { Temperature = 5e-324 }, 20), id => Assert.Equal(0, id));
+
+    [Fact]
+    public void ARowOfNaNStillGetsATokenOfTheVocabularyAndSparesTheOthers()
+    {
+        using var scope = NewDisposeScope();
+        var logits = stack([full(6, float.NaN), tensor(new float[] { 0, 0, 9, 0, 0, 0 })]);
+        foreach (var p in new[] { new SamplingParams { Temperature = 1 }, new SamplingParams { Temperature = 1, TopP = 0.5 }, new SamplingParams { Temperature = 1, TopK = 3 } })
+        {
+            var ids = Sampler.Sample(logits, [p, new SamplingParams { Temperature = 1, TopK = 1 }], [new SequenceRandom(1), new SequenceRandom(2)]);
+            Assert.InRange(ids[0], 0, 5);
+            Assert.Equal(2, ids[1]);
+        }
+    }
 }
