@@ -30,5 +30,5 @@ internal sealed record BenchSampling(double Temperature, double TopP, int TopK)
     public SamplingParameters AsRequest(int maxTokens) =>
         new() { Temperature = Temperature, TopP = TopP, TopK = TopK, MaxTokens = maxTokens, IgnoreEos = true };
 
-    public override string ToString() => Temperature == 0 ? "greedy" : $"temperature {Temperature}, top_p {TopP}, top_k {TopK}";
+    public override string ToString() => AsParams(maxTokens: 1).IsGreedy ? "greedy" : $"temperature {Temperature}, top_p {TopP}, top_k {TopK}";
 }

@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Rex.Gateway.Engine;
 
 /// <summary>
-/// The LM head of a CPU gateway, split by vocabulary over several threads, and the sampling after it, split by rows. Reading the [vocab, d_model] weight is
-/// most of a decode step's work on the gateway (a 100k vocabulary at width 64: 26 MB per step, against the
+/// The LM head of a CPU gateway, split by vocabulary over several threads, and the sampling after it, split by rows.
+/// Reading the [vocab, d_model] weight is most of a decode step's work on the gateway (a 100k vocabulary at width 64: 26 MB per step, against the
 /// attention's few kB), and the engine thread alone cannot use the machine's other cores: its libtorch threads are
 /// set low so the processes sharing the machine do not spin against each other (<see cref="TorchThreads"/>). Each
 /// thread writes its slice's logits into its own columns of one tensor, with the same product the unsplit head
@@ -78,8 +78,8 @@ public sealed class VocabParallelLmHead : IDisposable
     /// <summary>
     /// Each row's next token, as <see cref="SequenceSampler.SampleNext"/> picks it, with the rows split over the same
     /// threads: rows sample independently, and temperature, top-k, top-p, penalties and logprobs each read a row's
-    /// whole vocabulary (measured at concurrency 32, temperature 1: 9 ms of a 21 ms step on one thread). Greedy rows
-    /// without penalties or logprobs only take the argmax, so they stay on the caller's thread.
+    /// whole vocabulary (measured at concurrency 32, temperature 1: 9 ms of a 21 ms step on one thread). A step whose
+    /// rows are all greedy, without penalties or logprobs, only takes the argmax, so it stays on the caller's thread.
     /// logits: [rows, vocab] float32; argmax: as <see cref="Logits"/> returned it.
     /// </summary>
     public void SampleNext(Tensor logits, IReadOnlyList<Sequence> sequences, long[]? argmax)

@@ -25,6 +25,8 @@ public static class Penalties
             if (!p.HasPenalties) continue;
             foreach (var (token, count) in generated[row].CountBy(id => id))
             {
+                // Flat positions: an id outside the vocabulary would land in the next row's logits.
+                if (token < 0 || token >= vocab) throw new ArgumentOutOfRangeException(nameof(generated), token, $"row {row}: token id outside the vocabulary [0, {vocab})");
                 positions.Add(row * vocab + token);
                 amounts.Add((float)-(p.FrequencyPenalty * count + p.PresencePenalty));
             }

@@ -52,8 +52,9 @@ public static class Sampler
         var top = Subset(sampled.Length, truncated, true);
         if (top.Length > 0)
         {
-            var (probabilities, ids) = TopCandidates(Take(scaled, top), top.Select(i => parameters[sampled[i]]).ToArray());
-            var positions = Draw(probabilities, top.Select(i => uniforms[i]).ToArray());
+            var (probabilities, ids, kept) = TopCandidates(Take(scaled, top), top.Select(i => parameters[sampled[i]]).ToArray());
+            // Within the kept candidates also where a device's parallel scan rounds the flat tail's sums below the total.
+            var positions = Draw(probabilities, top.Select(i => uniforms[i]).ToArray()).Select((p, i) => Math.Min(p, kept[i] - 1)).ToArray();
             var tokens = ids.gather(1, tensor(positions, ScalarType.Int64, logits.device).unsqueeze(1)).to(CPU).data<long>().ToArray();
             for (var i = 0; i < top.Length; i++) chosen[sampled[top[i]]] = (int)tokens[i];
         }
@@ -68,11 +69,11 @@ public static class Sampler
 
     /// <summary>
     /// scaled: [rows, vocab] float32 (logits over temperature) of rows with top-k or top-p -> each row's candidates in
-    /// descending order: probabilities [rows, width] (zero past the row's kept candidates) and their token ids
-    /// [rows, width]. Top-k keeps the k most likely and renormalizes over them; top-p
+    /// descending order: probabilities [rows, width] (zero past the row's kept candidates), their token ids
+    /// [rows, width], and how many each row keeps. Top-k keeps the k most likely and renormalizes over them; top-p
     /// then keeps the shortest prefix whose mass before each kept token is below p (the first always).
     /// </summary>
-    static (Tensor Probabilities, Tensor Ids) TopCandidates(Tensor scaled, SamplingParams[] parameters)
+    static (Tensor Probabilities, Tensor Ids, long[] Kept) TopCandidates(Tensor scaled, SamplingParams[] parameters)
     {
         var vocab = scaled.shape[1];
         var device = scaled.device;
@@ -93,7 +94,9 @@ public static class Sampler
             var normalizer = wholeNormalizer is null ? candidatesNormalizer
                 : where(tensor(nucleusOnly, ScalarType.Bool, device).unsqueeze(1), wholeNormalizer, candidatesNormalizer);
             var probabilities = masked.sub_(normalizer).exp_();
-            var before = probabilities.cumsum(1).sub_(probabilities);
+            // The mass before each candidate, summed without it (cumsum less the candidate would round: 0.5 came out
+            // as 0.49999997 and kept a token that the rule drops).
+            var before = cat([zeros(probabilities.shape[0], 1, probabilities.dtype, device), probabilities.cumsum(1).narrow(1, 0, width - 1)], 1);
             var kept = before.lt(topP).logical_and_(outside.logical_not()).sum(1).clamp_min(1).to(CPU).data<long>().ToArray();
             // A nucleus that fills every candidate looked at may go on past them: look again, wider.
             if (width < vocab && Enumerable.Range(0, kept.Length).Any(i => nucleusOnly[i] && kept[i] == width))
@@ -102,7 +105,7 @@ public static class Sampler
                 continue;
             }
             var dropped = column >= tensor(kept, ScalarType.Int64, device).unsqueeze(1);
-            return (probabilities.masked_fill_(dropped, 0), ids);
+            return (probabilities.masked_fill_(dropped, 0), ids, kept);
         }
     }
 
@@ -114,7 +117,7 @@ public static class Sampler
     /// row that is not a distribution (NaN, from logits the model made NaN) still gets a position inside the row, so
     /// a bad row costs its own request a meaningless token, never the step an index out of range.
     /// </summary>
-    static long[] Draw(Tensor weights, double[] uniforms)
+    internal static long[] Draw(Tensor weights, double[] uniforms)
     {
         var cumulative = weights.cumsum(1);
         var totals = cumulative.narrow(1, cumulative.shape[1] - 1, 1).contiguous();

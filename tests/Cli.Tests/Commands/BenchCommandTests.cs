@@ -38,7 +38,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void SamplesAsAskedAndSaysSo()
+    public void SamplingFlagsAreParsedAndReportedWithTheFigures()
     {
         var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--batch-size", "3", "--input-len", "4", "--output-len", "3",
             "--warmup-seconds", "0", "--temperature", "0.8", "--top-k", "20", "--top-p", "0.9", "--json");

@@ -89,13 +89,14 @@ public sealed class VocabParallelLmHeadTests : IDisposable
 
     public void Dispose() => backbone.Dispose();
 
-    // Seeded sequences with every kind of sampling; split over 3 threads, the last range's greedy rows use the argmax.
+    // Seeded sequences with every kind of sampling; split over 3 threads, penalties apply in the first two ranges and
+    // the last range's greedy rows use the argmax.
     static Sequence[] SeededSequences() =>
     [
         .. new SamplingParams[]
         {
             new() { Temperature = 0.9, PresencePenalty = 1, FrequencyPenalty = 0.5 }, new() { Temperature = 1 }, new() { Temperature = 0.7, TopK = 20 },
-            new() { Temperature = 1.2, TopP = 0.5 }, new(), new() { Logprobs = 3 }, new() { Temperature = 1, Logprobs = 2 },
+            new() { Temperature = 1.2, TopP = 0.5, FrequencyPenalty = 1 }, new(), new() { Logprobs = 3 }, new() { Temperature = 1, Logprobs = 2 },
         }.Select((sampling, i) => new Sequence([1, 2, 3], sampling with { Seed = 40 + i, MaxTokens = 100 }, [0], DbrxTokenizer.Default, 1000)),
     ];
 

@@ -18,6 +18,15 @@ public sealed class PenaltiesAndLogprobsTests
     }
 
     [Fact]
+    public void ATokenOutsideTheVocabularyIsRefusedNotPenalisedInTheNextRow()
+    {
+        using var scope = NewDisposeScope();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Penalties.Apply(zeros(2, 5), [new SamplingParams { PresencePenalty = 1 }, new SamplingParams()], [[6], []]));
+        Assert.Contains("outside the vocabulary [0, 5)", error.Message);
+    }
+
+    [Fact]
     public void NoPenaltiesOrNoOutputLeaveTheLogitsAlone()
     {
         using var scope = NewDisposeScope();

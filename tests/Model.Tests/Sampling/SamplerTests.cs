@@ -49,7 +49,7 @@ public sealed class SamplerTests
 
     [Theory]
     [InlineData(0.7, 2)]
-    [InlineData(0.49, 1)]
+    [InlineData(0.5, 1)]
     [InlineData(0.81, 3)]
     public void TopPKeepsTheSmallestPrefixReachingP(double topP, int kept)
     {
@@ -126,5 +126,23 @@ public sealed class SamplerTests
             Assert.InRange(ids[0], 0, 5);
             Assert.Equal(2, ids[1]);
         }
+    }
+
+    [Fact]
+    public void TopPAppliesToTheTopKCandidatesRenormalized()
+    {
+        // Top-2 of [0.5, 0.3, ...] renormalized is [0.625, 0.375]: the mass before token 1 (0.625) reaches 0.6, so
+        // only token 0 is kept (over the whole vocabulary it would be 0.5, and token 1 kept too).
+        var draws = Draw(new SamplingParams { Temperature = 1, TopK = 2, TopP = 0.6 }, 500);
+        Assert.All(draws, id => Assert.Equal(0, id));
+    }
+
+    [Fact]
+    public void ADrawWhoseTargetRoundsToTheTotalTakesTheLastWeightedPosition()
+    {
+        using var scope = NewDisposeScope();
+        // 1 - 1e-9 rounds to 1 in float32: the target equals the total, which no cumulative weight exceeds.
+        var positions = Sampler.Draw(tensor(new float[] { 1, 1, 0, 0, 2, 0, 0 }).view(1, 7), [1 - 1e-9]);
+        Assert.Equal([4L], positions);
     }
 }
