@@ -7,11 +7,11 @@ namespace Rex.Gateway.Engine;
 
 /// <summary>
 /// The LM head of a CPU gateway, split by vocabulary over several threads, and the sampling after it, split by rows.
-/// Reading the [vocab, d_model] weight is most of a decode step's work on the gateway (a 100k vocabulary at width 64: 26 MB per step, against the
-/// attention's few kB), and the engine thread alone cannot use the machine's other cores: its libtorch threads are
-/// set low so the processes sharing the machine do not spin against each other (<see cref="TorchThreads"/>). Each
-/// thread writes its slice's logits into its own columns of one tensor, with the same product the unsplit head
-/// computes, so the logits are the same.
+/// Reading the [vocab, d_model] weight is most of a decode step's work on the gateway (a 100k vocabulary at width 64:
+/// 26 MB per step, against the attention's few kB), and the engine thread alone cannot use the machine's other cores:
+/// its libtorch threads are set low so the processes sharing the machine do not spin against each other (<see
+/// cref="TorchThreads"/>). Each thread writes its slice's logits into its own columns of one tensor, with the same
+/// product the unsplit head computes, so the logits are the same.
 /// </summary>
 public sealed class VocabParallelLmHead : IDisposable
 {
