@@ -1,3 +1,5 @@
 using Rex.Cli;
+using Rex.Model.Tensors;
 
+HostMemory.KeepFreedTensors();
 return await RexCommand.Create().Parse(args).InvokeAsync();

@@ -34,6 +34,7 @@ public static class RexSiloBuilderExtensions
         var loadFormat = LoadFormats.Parse(options.LoadFormat);
         var computeThreads = (roles.Contains(SiloRoles.Gateway) ? 1 : 0) + (isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0);
         TorchThreads.Configure(options.TorchThreads, computeThreads);
+        HostMemory.KeepFreedTensors();
 
         var metadata = new Dictionary<string, string> { [SiloRoles.RolesKey] = string.Join(',', roles) };
         if (isExpert)
