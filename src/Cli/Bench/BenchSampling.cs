@@ -1,3 +1,4 @@
+using Rex.Cli.Commands;
 using Rex.Gateway.Api;
 using Rex.Model.Sampling;
 using Rex.Protos.Api;
@@ -27,8 +28,7 @@ internal sealed record BenchSampling(double Temperature, double TopP, int TopK)
     public SamplingParams AsParams(int maxTokens) =>
         new() { Temperature = Temperature, TopP = TopP, TopK = TopK, MaxTokens = maxTokens, IgnoreEos = true };
 
-    public SamplingParameters AsRequest(int maxTokens) =>
-        new() { Temperature = Temperature, TopP = TopP, TopK = TopK, MaxTokens = maxTokens, IgnoreEos = true };
+    public SamplingParameters AsRequest(int maxTokens) => SamplingOptions.ToWire(AsParams(maxTokens));
 
     public override string ToString() => AsParams(maxTokens: 1).IsGreedy ? "greedy" : $"temperature {Temperature}, top_p {TopP}, top_k {TopK}";
 }

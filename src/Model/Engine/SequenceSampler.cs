@@ -21,9 +21,7 @@ public static class SequenceSampler
         var logprobs = new TokenLogprob?[sequences.Count];
         if (reporting.Length > 0)
         {
-            var rows = reporting.Length == sequences.Count ? logits
-                : logits.index_select(0, tensor(reporting.Select(i => (long)i).ToArray(), ScalarType.Int64, logits.device));
-            var reported = Logprobs.Of(rows, reporting.Select(i => next[i]).ToArray(), reporting.Select(i => sequences[i].Sampling.Logprobs!.Value).ToArray());
+            var reported = Logprobs.Of(Sampler.Take(logits, reporting), reporting.Select(i => next[i]).ToArray(), reporting.Select(i => sequences[i].Sampling.Logprobs!.Value).ToArray());
             for (var r = 0; r < reporting.Length; r++) logprobs[reporting[r]] = reported[r];
         }
         for (var i = 0; i < sequences.Count; i++) sequences[i].Append(next[i], logprobs[i]);

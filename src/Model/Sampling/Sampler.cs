@@ -64,7 +64,7 @@ public static class Sampler
     static int[] Subset(int count, bool[] truncated, bool wanted) => Enumerable.Range(0, count).Where(i => truncated[i] == wanted).ToArray();
 
     // The subset's rows (ascending, distinct) of `rows`, without a copy when that is all of them.
-    static Tensor Take(Tensor rows, int[] subset) => subset.Length == rows.shape[0] ? rows
+    internal static Tensor Take(Tensor rows, int[] subset) => subset.Length == rows.shape[0] ? rows
         : rows.index_select(0, tensor(subset.Select(r => (long)r).ToArray(), ScalarType.Int64, rows.device));
 
     /// <summary>
