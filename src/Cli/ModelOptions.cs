@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
@@ -7,12 +8,12 @@ using Rex.Silo.Devices;
 
 namespace Rex.Cli;
 
-/// <summary>`--model DIR` (default: the built-in tiny model, written on first use), `--dtype`, `--load-format` and, for the local engine, `--device`.</summary>
+/// <summary>`--model DIR` (default: the built-in tiny model, written on first use), `--dtype`, `--load-format`, `--hf-overrides` and, for the local engine, `--device`.</summary>
 internal sealed class ModelOptions
 {
     public Option<string?> Model { get; } = new("--model")
     {
-        Description = "Hugging Face DBRX model directory (default: the built-in tiny model)",
+        Description = "Hugging Face model directory of a supported family (default: the built-in tiny model)",
     };
 
     public Option<string> DType { get; } = new("--dtype")
@@ -33,12 +34,21 @@ internal sealed class ModelOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    public Option<string?> HfOverrides { get; } = new("--hf-overrides")
+    {
+        Description = "JSON object merged into the model's config.json, e.g. '{\"num_hidden_layers\": 4}' (vLLM's --hf-overrides)",
+    };
+
     public void AddTo(Command command)
     {
         command.Add(Model);
         command.Add(DType);
         command.Add(LoadFormat);
+        command.Add(HfOverrides);
     }
+
+    /// <summary>The overrides, checked; null when none were given.</summary>
+    public JsonObject? Overrides(ParseResult parse) => Rex.Model.Config.HfOverrides.Parse(parse.GetValue(HfOverrides), "--hf-overrides");
 
     /// <summary>For the local engine; a cluster's devices are set per process.</summary>
     public void AddDeviceTo(Command command) => command.Add(Device);
@@ -50,6 +60,6 @@ internal sealed class ModelOptions
         var device = DeviceSpec.Parse(parse.GetValue(Device)!);
         CudaAvailability.Require([device], "--device");
         return ReferenceEngine.Load(ModelPath(parse), new ComputePlacement(device.Device, ComputePlacement.ParseDType(parse.GetValue(DType)!)),
-            LoadFormats.Parse(parse.GetValue(LoadFormat)!));
+            LoadFormats.Parse(parse.GetValue(LoadFormat)!), Overrides(parse));
     }
 }

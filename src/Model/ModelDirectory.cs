@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Rex.Model.Checkpoint;
 using Rex.Model.Config;
 using Rex.Model.Tokenization;
@@ -7,11 +8,12 @@ namespace Rex.Model;
 /// <summary>
 /// A Hugging Face model directory: config.json, generation_config.json, tokenizer_config.json and the
 /// safetensors weights. Opening reads the configs and the weights' headers, not the weights. With the dummy load
-/// format only config.json is needed and the weights are drawn as they are loaded.
+/// format only config.json is needed and the weights are drawn as they are loaded. Overrides are merged into
+/// config.json as vLLM's `--hf-overrides` (a real model's shapes at fewer layers, say).
 /// </summary>
 public sealed class ModelDirectory : IDisposable
 {
-    ModelDirectory(string path, DbrxConfig config, GenerationConfig generation, DbrxTokenizer tokenizer, IModelWeights weights)
+    ModelDirectory(string path, ModelConfig config, GenerationConfig generation, DbrxTokenizer tokenizer, IModelWeights weights)
     {
         Path = path;
         Config = config;
@@ -21,16 +23,16 @@ public sealed class ModelDirectory : IDisposable
     }
 
     public string Path { get; }
-    public DbrxConfig Config { get; }
+    public ModelConfig Config { get; }
     public GenerationConfig Generation { get; }
     public DbrxTokenizer Tokenizer { get; }
     public IModelWeights Weights { get; }
 
-    public static ModelDirectory Open(string path, LoadFormat loadFormat = LoadFormat.Safetensors)
+    public static ModelDirectory Open(string path, LoadFormat loadFormat = LoadFormat.Safetensors, JsonObject? overrides = null)
     {
         if (!Directory.Exists(path)) throw new ModelConfigException($"{path}: model directory not found");
-        var config = DbrxConfigReader.ReadDirectory(path);
-        var generation = GenerationConfig.ReadDirectory(path);
+        var config = ModelConfigReader.ReadDirectory(path, overrides);
+        var generation = GenerationConfig.ReadDirectory(path, config);
         var tokenizer = DbrxTokenizer.Load(path);
         IModelWeights weights = loadFormat == LoadFormat.Dummy ? new DummyWeights(config) : SafetensorsCheckpoint.Open(path);
         return new ModelDirectory(path, config, generation, tokenizer, weights);

@@ -3,6 +3,7 @@ using Rex.Client;
 using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
+using Rex.Model.Models;
 using Rex.Model.Sampling;
 using Rex.Model.TinyModel;
 using Rex.Tests;
@@ -96,7 +97,7 @@ public sealed class ClusterUpTests
         using var state = new TemporaryDirectory();
         using var home = new TemporaryDirectory();
         using var model = new TemporaryDirectory();
-        File.WriteAllText(model.File("config.json"), RandomDbrxCheckpoint.ConfigJson(BuiltInModel.Config).ToJsonString());
+        File.WriteAllText(model.File("config.json"), ModelFamilies.TinyConfig(BuiltInModel.Family).ToJsonString());
         var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
         try
         {

@@ -36,7 +36,7 @@ internal sealed class LoopbackExpertSilo : IAsyncDisposable
         var silo = new LoopbackExpertSilo(modelPath);
         try
         {
-            for (var expert = 0; expert < silo.Catalog.Directory.Config.NumExperts; expert++)
+            for (var expert = 0; expert < silo.Catalog.Directory.Config.Moe.NumExperts; expert++)
                 silo.registry.Add(await HostedExpert.Load(silo.Catalog, new ExpertGrainKey(silo.Catalog.Name, Layer, expert, 0), silo.devices.Executors[0]));
             await silo.server.StartAsync(CancellationToken.None);
             silo.Address = await silo.registry.DataPlaneAddress;

@@ -9,17 +9,18 @@ namespace Rex.Cli.Bench;
 /// <see cref="ExpertCompute"/> is what the silos reported, also where it overlapped the gateway's work, so it is
 /// no share of the total.
 /// </summary>
-internal sealed record StepPhases(long Steps, double Attention, double Router, double Serialize, double Dispatch, double ExpertWait,
-    double Network, double ExpertCompute, double Combine, double Sampling, double Total)
+internal sealed record StepPhases(long Steps, double Attention, double Router, double LocalFeedForward, double Serialize, double Dispatch,
+    double ExpertWait, double Network, double ExpertCompute, double Combine, double Sampling, double Total)
 {
     /// <summary>Of the expert wait, the part the slowest silo's compute explains.</summary>
     public double WaitedOnCompute => ExpertWait - Network;
 
     /// <summary>The rest of the steps: embedding, residual adds, KV cache views, the step's bookkeeping.</summary>
-    public double HostOverhead => Total - (Attention + Router + Serialize + Dispatch + ExpertWait + Combine + Sampling);
+    public double HostOverhead => Total - (Attention + Router + LocalFeedForward + Serialize + Dispatch + ExpertWait + Combine + Sampling);
 
     public static StepPhases Between(StepProfile before, StepProfile after) => new(after.Steps - before.Steps,
         after.AttentionSeconds - before.AttentionSeconds, after.RouterSeconds - before.RouterSeconds,
+        after.LocalFeedForwardSeconds - before.LocalFeedForwardSeconds,
         after.SerializeSeconds - before.SerializeSeconds, after.DispatchSeconds - before.DispatchSeconds,
         after.ExpertWaitSeconds - before.ExpertWaitSeconds, after.NetworkSeconds - before.NetworkSeconds,
         after.ExpertComputeSeconds - before.ExpertComputeSeconds, after.CombineSeconds - before.CombineSeconds,
@@ -30,6 +31,7 @@ internal sealed record StepPhases(long Steps, double Attention, double Router, d
     {
         string Share(double seconds) => $"{100 * seconds / Math.Max(Total, 1e-9):F0}%";
         return $"{Steps} steps, {1000 * Total / Math.Max(Steps, 1):F2} ms each: attention {Share(Attention)}, router {Share(Router)}, " +
+            $"shared expert or dense MLP {Share(LocalFeedForward)}, " +
             $"serialize {Share(Serialize)}, dispatch {Share(Dispatch)}, waiting for experts {Share(ExpertWait)} " +
             $"(network {Share(Network)}, silo compute {Share(WaitedOnCompute)}), combine {Share(Combine)}, sampling {Share(Sampling)}, " +
             $"host overhead {Share(HostOverhead)}";

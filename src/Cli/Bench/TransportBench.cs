@@ -75,7 +75,7 @@ internal static class TransportBench
         });
         using var echo = new TransportEcho.TransportEchoClient(echoChannel).Echo();
         var config = silo.Catalog.Directory.Config;
-        var routes = Enumerable.Range(0, config.NumExperts)
+        var routes = Enumerable.Range(0, config.Moe.NumExperts)
             .Select(e => (IReadOnlyList<ReplicaRoute>)[new ReplicaRoute(new ExpertGrainKey(silo.Catalog.Name, LoopbackExpertSilo.Layer, e, 0), silo.Address)])
             .ToArray();
 
@@ -87,14 +87,14 @@ internal static class TransportBench
         }
         await echo.RequestStream.CompleteAsync();
         return new Report(new Conditions(Environment.ProcessorCount, TorchThreads.Configured, silo.Catalog.Name,
-            config.DModel, "float32", config.NumExperts, config.TopK, WarmupRoundTrips, maxRoundTrips, MaxTimePerRowCount.TotalSeconds), [.. figures]);
+            config.HiddenSize, "float32", config.Moe.NumExperts, config.Moe.TopK, WarmupRoundTrips, maxRoundTrips, MaxTimePerRowCount.TotalSeconds), [.. figures]);
 
         async Task<RowCountFigures> Measure(int rows)
         {
-            // [rows, d_model]: the normed rows as attention hands them to dispatch. No dispose scope: they are per thread,
+            // [rows, hidden]: the normed rows as attention hands them to dispatch. No dispose scope: they are per thread,
             // and the awaits below resume on others.
-            using var hidden = randn(rows, config.DModel);
-            var message = Plan(rows, config.TopK, config.NumExperts, routes);
+            using var hidden = randn(rows, config.HiddenSize);
+            var message = Plan(rows, config.Moe.TopK, config.Moe.NumExperts, routes);
             var requestBytes = ExpertBatchEncoder.Encode(Layer(hidden), message, "").CalculateSize();
             var frame = new EchoFrame { Payload = UnsafeByteOperations.UnsafeWrap(new byte[requestBytes]) };
             for (var i = 0; i < WarmupRoundTrips; i++)
@@ -119,7 +119,7 @@ internal static class TransportBench
                 transportMicros, transportMicros.P50 / echoMicros.P50);
         }
 
-        LayerBatch Layer(Tensor hidden) => new(silo.Catalog.Name, 0, LoopbackExpertSilo.Layer, 0, config.DModel, ScalarType.Float32,
+        LayerBatch Layer(Tensor hidden) => new(silo.Catalog.Name, 0, LoopbackExpertSilo.Layer, 0, config.HiddenSize, ScalarType.Float32,
             TensorBytes.ToBytes(hidden, ScalarType.Float32));
 
         async Task<(double Micros, long ComputeMicros, int ReplyBytes)> DataPlaneRoundTrip(Tensor hidden, SiloMessagePlan message)

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Rex.Model.Config;
+using Rex.Model.Models;
 using Rex.Model.TinyModel;
 
 namespace Rex.Cli.Bench;
@@ -23,12 +26,14 @@ internal sealed class WidenedTinyModel : IDisposable
 
     public static WidenedTinyModel Write(int dModel)
     {
-        var config = (BuiltInModel.Config with { DModel = dModel, NumLayers = 1, VocabSize = 256 }).Validate("--hidden");
+        var overrides = new JsonObject { ["d_model"] = dModel, ["n_layers"] = 1, ["vocab_size"] = 256 };
+        // Read before anything is written, so that a width no model can have is refused under the option's name.
+        ModelConfigReader.Read(ModelConfigReader.Merged(ModelFamilies.TinyConfig(BuiltInModel.Family), overrides), "--hidden");
         var parent = Directory.CreateTempSubdirectory("rex-bench-transport-").FullName;
         var path = System.IO.Path.Combine(parent, $"dbrx-tiny-d{dModel}");
         try
         {
-            RandomDbrxCheckpoint.Write(path, config, new RandomDbrxCheckpoint.Options());
+            TinyModels.Write(path, BuiltInModel.Family, new RandomCheckpoint.Options(), overrides);
         }
         catch
         {

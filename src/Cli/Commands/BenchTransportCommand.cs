@@ -32,8 +32,8 @@ internal static class BenchTransportCommand
             var (rows, trips) = (parse.GetValue(maxRows), parse.GetValue(roundTrips));
             if (rows < 1) throw new ArgumentException($"--max-rows must be at least 1, got {rows}", "--max-rows");
             if (trips < 1) throw new ArgumentException($"--round-trips must be at least 1, got {trips}", "--round-trips");
-            var width = parse.GetValue(hidden) ?? BuiltInModel.Config.DModel;
-            using var widened = width == BuiltInModel.Config.DModel ? null : WidenedTinyModel.Write(width);
+            var width = parse.GetValue(hidden) ?? BuiltInModel.Config.HiddenSize;
+            using var widened = width == BuiltInModel.Config.HiddenSize ? null : WidenedTinyModel.Write(width);
             var report = TransportBench.Run(widened?.Path ?? BuiltInModel.EnsureCreated(), rows, trips, parse.InvocationConfiguration.Error)
                 .GetAwaiter().GetResult();
             output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.ToString());

@@ -63,6 +63,7 @@ internal static partial class ClusterUpCommand
             // Checked here, so a bad value fails with one error before any process starts; the processes get the text.
             var loadFormat = parse.GetValue(model.LoadFormat)!;
             _ = LoadFormats.Parse(loadFormat);
+            var overrides = model.Overrides(parse);
             var dtype = parse.GetValue(model.DType)!;
             _ = ComputePlacement.ParseDType(dtype);
             var modelPath = Path.GetFullPath(model.ModelPath(parse));
@@ -75,6 +76,7 @@ internal static partial class ClusterUpCommand
                 $"--Rex:Model={modelPath}",
                 $"--Rex:DType={dtype}",
                 $"--Rex:LoadFormat={loadFormat}",
+                $"--Rex:HfOverrides={overrides?.ToJsonString() ?? ""}",
                 $"--Rex:Clustering={mode}",
                 $"--Rex:ClusterId=rex-{Guid.NewGuid():N}",
                 $"--Rex:RedisConnectionString={parse.GetValue(redis)}",

@@ -53,6 +53,7 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 RouterSeconds = status.Profile.RouterSeconds,
                 SerializeSeconds = status.Profile.SerializeSeconds,
                 NetworkSeconds = status.Profile.NetworkSeconds,
+                LocalFeedForwardSeconds = status.Profile.LocalFeedForwardSeconds,
             },
             Scheduler = new SchedulerCounters
             {

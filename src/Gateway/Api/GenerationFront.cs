@@ -19,7 +19,7 @@ public sealed class GenerationFront(LocalGateway gateway, ModelCatalog catalog, 
 
     public string ModelName => catalog.Name;
 
-    public int MaxModelLen => options.EffectiveMaxModelLen(catalog.Directory.Config.MaxSeqLen);
+    public int MaxModelLen => options.EffectiveMaxModelLen(catalog.Directory.Config.MaxPositionEmbeddings);
 
     public int VocabSize => catalog.Directory.Config.VocabSize;
 

@@ -35,7 +35,7 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     volatile ExpertGrainInfo[] infos = [];
 
     public ExpertDirectory(IGrainFactory grains, IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata,
-        string model, DbrxConfig config, ReplicaCounts replicas, GatewayOptions options, ILogger logger)
+        string model, ModelConfig config, ReplicaCounts replicas, GatewayOptions options, ILogger logger)
     {
         this.grains = grains;
         this.membership = membership;
@@ -43,8 +43,9 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
         this.metadata = metadata;
         this.options = options;
         this.logger = logger;
+        // A dense layer has no experts: its row stays empty.
         routes = Enumerable.Range(0, config.NumLayers).Select(layer =>
-            Enumerable.Range(0, config.NumExperts).Select(expert =>
+            Enumerable.Range(0, config.IsMoeLayer(layer) ? config.Moe.NumExperts : 0).Select(expert =>
                 Enumerable.Range(0, replicas.For(layer, expert))
                     .Select(replica => new ReplicaRoute(new ExpertGrainKey(model, layer, expert, replica), ""))
                     .ToArray()).ToArray()).ToArray();

@@ -23,8 +23,9 @@ namespace Rex.Gateway.Engine;
 /// A model replica's engine. Its loop runs on the gateway device's own thread:
 /// `scheduler.Schedule()` -> `RunStep(step)` -> `scheduler.Advance(step)`, then finished requests complete and
 /// streaming ones get their new tokens. Callers only enqueue. A step runs embedding, then for every layer and
-/// micro-batch the attention half on this device (over the paged KV cache) and the expert half on the silos
-/// (dispatched while the next micro-batch's attention runs), then LM head and sampling.
+/// micro-batch the attention half on this device (over the paged KV cache) and the routed experts on the silos
+/// (dispatched while the shared expert and the next micro-batch's attention run here; a dense layer's MLP runs here
+/// too), then LM head and sampling.
 /// </summary>
 public sealed partial class GatewayEngine : IDisposable
 {
@@ -55,7 +56,7 @@ public sealed partial class GatewayEngine : IDisposable
         this.profiler = profiler;
         this.logger = logger;
         admission = new AdmissionQueue(options.MaxQueuedRequests);
-        MaxModelLen = options.EffectiveMaxModelLen(model.Config.MaxSeqLen);
+        MaxModelLen = options.EffectiveMaxModelLen(model.Config.MaxPositionEmbeddings);
         thread = new Thread(Loop) { IsBackground = true, Name = "rex-gateway-engine" };
         thread.Start();
     }
@@ -106,11 +107,11 @@ public sealed partial class GatewayEngine : IDisposable
     {
         TorchThreads.ApplyToCurrentThread();
         using var inference = inference_mode();
-        DbrxBackbone? backbone = null;
+        Backbone? backbone = null;
         PagedKvPool pool;
         try
         {
-            backbone = new DbrxBackbone(model.Config, new DbrxWeightReader(model.Weights, model.Config, placement), placement);
+            backbone = new Backbone(model.Config, new WeightReader(model.Weights, model.Config, placement), placement);
             pool = NewKvPool();
             NumKvBlocks = pool.NumBlocks;
             loaded.SetResult();
@@ -155,7 +156,7 @@ public sealed partial class GatewayEngine : IDisposable
     }
 
     // One step and its aftermath: a failed step fails its requests, never the engine.
-    void Run(DbrxBackbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, Scheduler scheduler, ScheduledStep step, ulong stepNumber)
+    void Run(Backbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, Scheduler scheduler, ScheduledStep step, ulong stepNumber)
     {
         using var span = StepSpan(step, stepNumber);
         try
@@ -209,7 +210,7 @@ public sealed partial class GatewayEngine : IDisposable
         return span;
     }
 
-    void RunStep(DbrxBackbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, ScheduledStep step, ulong stepNumber, ActivityContext trace)
+    void RunStep(Backbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, ScheduledStep step, ulong stepNumber, ActivityContext trace)
     {
         var total = Stopwatch.StartNew();
         var microBatches = MicroBatches.Split(step.Work, w => w.NumNewTokens, options.NumMicroBatches);
@@ -232,22 +233,32 @@ public sealed partial class GatewayEngine : IDisposable
                     // prefill holds one layer's intermediates at a time, not the whole model's.
                     using var layerScope = NewDisposeScope();
                     if (pending[mb] is { } previous) Replace(ref hidden[mb], (residual[mb]! + previous.Complete()).MoveToOuterDisposeScope());
-                    var block = backbone.Blocks[layer];
+                    pending[mb] = null;
+                    var decoderLayer = backbone.Layers[layer];
                     var attentionClock = Stopwatch.StartNew();
-                    var attended = block.Forward(hidden[mb]!, batches[mb]);
+                    var attended = decoderLayer.Forward(hidden[mb]!, batches[mb]);
                     profiler.Add(StepProfiler.Phase.Attention, attentionClock.ElapsedTicks);
-                    var routerClock = Stopwatch.StartNew();
-                    var routing = block.Route(attended.Normed);
-                    profiler.Add(StepProfiler.Phase.Router, routerClock.ElapsedTicks);
-                    Replace(ref residual[mb], attended.Residual.MoveToOuterDisposeScope());
-                    pending[mb] = dispatcher.Start(stepNumber, layer, mb, attended.Normed, routing, trace);
+                    if (decoderLayer.IsMoe)
+                    {
+                        var routerClock = Stopwatch.StartNew();
+                        var routing = decoderLayer.Route(attended.Normed);
+                        profiler.Add(StepProfiler.Phase.Router, routerClock.ElapsedTicks);
+                        pending[mb] = dispatcher.Start(stepNumber, layer, mb, attended.Normed, routing, trace);
+                    }
+                    // The shared expert (or a dense layer's MLP) runs here while the routed experts' rows are away.
+                    var localClock = Stopwatch.StartNew();
+                    var local = decoderLayer.LocalFeedForward(attended.Normed);
+                    var residualNow = local is null ? attended.Residual : attended.Residual + local;
+                    profiler.Add(StepProfiler.Phase.LocalFeedForward, localClock.ElapsedTicks);
+                    if (pending[mb] is null) Replace(ref hidden[mb], residualNow.MoveToOuterDisposeScope());
+                    else Replace(ref residual[mb], residualNow.MoveToOuterDisposeScope());
                 }
             }
             var lastRows = new List<Tensor>();
             var sequences = new List<Sequence>();
             for (var mb = 0; mb < microBatches.Count; mb++)
             {
-                var output = residual[mb]! + pending[mb]!.Complete();
+                var output = pending[mb] is { } last ? residual[mb]! + last.Complete() : hidden[mb]!;
                 batches[mb].Commit();
                 var rows = batches[mb].LastRows().Where((_, i) => sampled[mb][i]).ToArray();
                 if (rows.Length == 0) continue;
@@ -281,7 +292,8 @@ public sealed partial class GatewayEngine : IDisposable
     PagedKvPool NewKvPool()
     {
         var config = model.Config;
-        var bytesPerBlock = PagedKvPool.BytesPerBlock(config.NumLayers, config.NumKvHeads, config.HeadDim, options.KvBlockSize, placement.DType);
+        var (kvHeads, headDim) = (config.Attention.NumKvHeads, config.Attention.HeadDim);
+        var bytesPerBlock = PagedKvPool.BytesPerBlock(config.NumLayers, kvHeads, headDim, options.KvBlockSize, placement.DType);
         var budget = KvCacheBudget.Bytes(DeviceSpec.Parse(options.GatewayDevice), options.KvCacheBytes, options.GpuMemoryUtilization);
         var numBlocks = budget / bytesPerBlock;
         var oneSequence = (MaxModelLen + options.KvBlockSize - 1) / options.KvBlockSize;
@@ -289,7 +301,7 @@ public sealed partial class GatewayEngine : IDisposable
             throw new InvalidOperationException(
                 $"the KV cache budget ({budget} bytes) holds {numBlocks} blocks of {options.KvBlockSize} tokens ({bytesPerBlock} bytes each); " +
                 $"one sequence of MaxModelLen ({MaxModelLen}) needs {oneSequence}: raise KvCacheBytes (or GpuMemoryUtilization) or lower MaxModelLen");
-        return new PagedKvPool(config.NumLayers, config.NumKvHeads, config.HeadDim, (int)Math.Min(numBlocks, int.MaxValue / options.KvBlockSize),
+        return new PagedKvPool(config.NumLayers, kvHeads, headDim, (int)Math.Min(numBlocks, int.MaxValue / options.KvBlockSize),
             options.KvBlockSize, placement.DType, placement.Device);
     }
 

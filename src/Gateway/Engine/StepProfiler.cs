@@ -13,11 +13,14 @@ public sealed class StepProfiler
 {
     public enum Phase
     {
-        /// <summary>norm_1, attention over the KV cache, residual add, norm_2.</summary>
+        /// <summary>Input norm, attention over the KV cache, residual add, post-attention norm.</summary>
         Attention,
 
         /// <summary>The router: expert logits, softmax, top-k.</summary>
         Router,
+
+        /// <summary>A MoE layer's shared expert, run while its routed rows are on the silos, or a dense layer's MLP.</summary>
+        LocalFeedForward,
 
         /// <summary>The routing's copy to the host and the plan, then the messages' sends (gRPC's own protobuf encoding included).</summary>
         Dispatch,
@@ -60,7 +63,7 @@ public sealed class StepProfiler
 
     public StepProfileSnapshot Snapshot() => new(Interlocked.Read(ref steps), Seconds(Phase.Attention), Seconds(Phase.Dispatch),
         Seconds(Phase.ExpertWait), Seconds(Phase.ExpertCompute), Seconds(Phase.Combine), Seconds(Phase.Sampling), Seconds(Phase.Total),
-        Seconds(Phase.Router), Seconds(Phase.Serialize), Seconds(Phase.Network));
+        Seconds(Phase.Router), Seconds(Phase.Serialize), Seconds(Phase.Network), Seconds(Phase.LocalFeedForward));
 
     double Seconds(Phase phase) => Interlocked.Read(ref ticks[(int)phase]) / (double)Stopwatch.Frequency;
 }

@@ -15,7 +15,7 @@ namespace Rex.Gateway.Engine;
 /// </summary>
 public sealed class VocabParallelLmHead : IDisposable
 {
-    readonly DbrxBackbone backbone;
+    readonly Backbone backbone;
     readonly (long Start, Tensor Weight)[] slices; // Weight: [slice's vocab, d_model], a view of the LM head
     readonly DeviceExecutor[] helpers;             // slice i > 0 runs on helpers[i - 1], slice 0 on the caller's thread
 
@@ -23,7 +23,7 @@ public sealed class VocabParallelLmHead : IDisposable
     /// Threads computing the head, the caller's included (LmHeadThreads): 1 leaves it unsplit, 0 divides the cores by
     /// TorchThreads. A GPU computes the whole head in one kernel, so on a GPU it is never split.
     /// </param>
-    public VocabParallelLmHead(DbrxBackbone backbone, int threads)
+    public VocabParallelLmHead(Backbone backbone, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         this.backbone = backbone;

@@ -7,16 +7,16 @@ namespace Rex.Model.Checkpoint;
 
 /// <summary>
 /// Weights drawn at load time instead of read from files, as vLLM's `--load-format dummy`: benchmarks of a model
-/// shape that exists nowhere on disk (a DBRX-shaped model sized to one GPU) need only its config.json. Each request
+/// shape that exists nowhere on disk (a real config at fewer layers, sized to one GPU) need only its config.json. Each request
 /// (a tensor, or the block of rows an expert host loads) is drawn on the target device, in the target dtype, by its
 /// own generator seeded with its name and rows. So every process of a cluster draws the same values for the same
 /// weights without exchanging them, and nothing of the model's size is ever built on the host. The values depend on
 /// the device type (CPU and CUDA generators differ) and on how a tensor is requested: whole or by rows.
 /// </summary>
-public sealed class DummyWeights(DbrxConfig config) : IModelWeights
+public sealed class DummyWeights(ModelConfig config) : IModelWeights
 {
-    readonly Dictionary<string, DbrxRandomInit.RandomTensor> tensors =
-        DbrxRandomInit.Tensors(config).ToDictionary(t => t.Name, StringComparer.Ordinal);
+    readonly Dictionary<string, ModelTensors.TensorSpec> tensors =
+        ModelTensors.All(config).ToDictionary(t => t.Name, StringComparer.Ordinal);
 
     public Tensor Load(string name, long[] shape, ScalarType dtype, Device device) =>
         Draw(Require(name, shape), 0, shape, dtype, device);
@@ -32,9 +32,10 @@ public sealed class DummyWeights(DbrxConfig config) : IModelWeights
     {
     }
 
-    DbrxRandomInit.RandomTensor Require(string name, long[] shape)
+    ModelTensors.TensorSpec Require(string name, long[] shape)
     {
-        if (!tensors.TryGetValue(name, out var tensor)) throw new CheckpointException($"dummy weights: a DBRX model has no tensor '{name}'");
+        if (!tensors.TryGetValue(name, out var tensor))
+            throw new CheckpointException($"dummy weights: a {config.ModelType} model of this config has no tensor '{name}'");
         if (!tensor.Shape.SequenceEqual(shape))
             throw new CheckpointException(
                 $"dummy weights: tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], not [{string.Join(", ", shape)}]");
@@ -45,7 +46,7 @@ public sealed class DummyWeights(DbrxConfig config) : IModelWeights
     // default generator instead, under a lock: the experts of several device executors load concurrently.
     static readonly Lock CudaDraws = new();
 
-    static Tensor Draw(DbrxRandomInit.RandomTensor tensor, long firstRow, long[] shape, ScalarType dtype, Device device)
+    static Tensor Draw(ModelTensors.TensorSpec tensor, long firstRow, long[] shape, ScalarType dtype, Device device)
     {
         return StandardNormal(Seed(tensor.Name, firstRow, shape[0]), shape, dtype, device).mul_(tensor.Std).add_(tensor.Mean);
     }

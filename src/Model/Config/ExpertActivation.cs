@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Rex.Model.Config;
 
-/// <summary>The gate activation of the expert GLU (`ffn_config.ffn_act_fn.name`, Hugging Face ACT2FN names).</summary>
+/// <summary>The gate activation of the GLU MLPs (`hidden_act`, DBRX's `ffn_config.ffn_act_fn.name`; Hugging Face ACT2FN names).</summary>
 public enum ExpertActivation
 {
     Silu,
@@ -14,14 +14,15 @@ public enum ExpertActivation
 
 public static class ExpertActivationExtensions
 {
-    public static ExpertActivation Parse(string name, string where) => name switch
+    /// <param name="field">The field the name came from, for the error; `where` names the file.</param>
+    public static ExpertActivation Parse(string name, string field, string where) => name switch
     {
         "silu" or "swish" => ExpertActivation.Silu,
         "gelu" => ExpertActivation.Gelu,
         "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => ExpertActivation.GeluTanh,
         "relu" => ExpertActivation.Relu,
         _ => throw new ModelConfigException(
-            $"{where}: ffn_config.ffn_act_fn.name '{name}' is not supported (silu, swish, gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu)"),
+            $"{where}: {field} '{name}' is not supported (silu, swish, gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu)"),
     };
 
     public static Tensor Apply(this ExpertActivation activation, Tensor x) => activation switch

@@ -22,6 +22,24 @@ internal readonly struct JsonFields(JsonElement element, string source, string p
         throw Error(name, $"must be an integer, got {v.GetRawText()}");
     }
 
+    /// <summary>Absent or null: null.</summary>
+    public int? NullableInt(string name) =>
+        element.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? Int(name, 0) : null;
+
+    /// <summary>A list of integers, or the fallback when absent or null.</summary>
+    public IReadOnlyList<int> IntList(string name, IReadOnlyList<int> fallback)
+    {
+        if (!element.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
+        if (v.ValueKind != JsonValueKind.Array) throw Error(name, $"must be a list of integers, got {v.GetRawText()}");
+        var list = new List<int>();
+        foreach (var item in v.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var i)) throw Error(name, $"must hold integers, got {item.GetRawText()}");
+            list.Add(i);
+        }
+        return list;
+    }
+
     public double Double(string name, double fallback) => NullableDouble(name, fallback) ?? fallback;
 
     /// <summary>Absent: the fallback. Explicit null: null.</summary>
@@ -71,6 +89,9 @@ internal readonly struct JsonFields(JsonElement element, string source, string p
     }
 
     public JsonElement Element => element;
+
+    /// <summary>The file the fields come from.</summary>
+    public string Source => source;
 
     public ModelConfigException Error(string name, string rule) => new($"{source}: {Path(name)} {rule}");
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Rex.Model.Cache;
 using Rex.Model.Checkpoint;
 using Rex.Model.Config;
@@ -13,16 +14,17 @@ namespace Rex.Model.Engine;
 /// running. The oracle the distributed engine is checked against. Not thread-safe: one caller at a time
 /// (TorchSharp's inference mode and dispose scopes are per thread).
 /// </summary>
-public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, GenerationConfig generation) : IDisposable
+public sealed class ReferenceEngine(LocalModel model, DbrxTokenizer tokenizer, GenerationConfig generation) : IDisposable
 {
-    public DbrxConfig Config => model.Config;
+    public ModelConfig Config => model.Config;
 
     public DbrxTokenizer Tokenizer => tokenizer;
 
-    public static ReferenceEngine Load(string modelPath, ComputePlacement placement, LoadFormat loadFormat = LoadFormat.Safetensors)
+    public static ReferenceEngine Load(string modelPath, ComputePlacement placement, LoadFormat loadFormat = LoadFormat.Safetensors,
+        JsonObject? overrides = null)
     {
-        using var directory = ModelDirectory.Open(modelPath, loadFormat);
-        return new ReferenceEngine(DbrxModel.Load(directory, placement), directory.Tokenizer, directory.Generation);
+        using var directory = ModelDirectory.Open(modelPath, loadFormat, overrides);
+        return new ReferenceEngine(LocalModel.Load(directory, placement), directory.Tokenizer, directory.Generation);
     }
 
     /// <param name="prefilled">Called once the prefill step has sampled every sequence's first token (for timing it
@@ -30,9 +32,9 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, Action? prefilled = null)
     {
         for (var i = 0; i < requests.Count; i++)
-            RequestValidator.Validate(requests[i], Config, Config.MaxSeqLen, requests.Count == 1 ? "prompt" : $"requests[{i}].prompt");
+            RequestValidator.Validate(requests[i], Config, Config.MaxPositionEmbeddings, requests.Count == 1 ? "prompt" : $"requests[{i}].prompt");
         var sequences = requests
-            .Select(r => new Sequence(r.PromptIds, r.Sampling, generation.EosTokenIds, tokenizer, Config.MaxSeqLen))
+            .Select(r => new Sequence(r.PromptIds, r.Sampling, generation.EosTokenIds, tokenizer, Config.MaxPositionEmbeddings))
             .ToArray();
         var caches = sequences.Select(s => model.Backbone.NewCache(s.MaxLength)).ToArray();
         try
@@ -80,7 +82,7 @@ public sealed class ReferenceEngine(DbrxModel model, DbrxTokenizer tokenizer, Ge
     // The prompt through every layer from an empty cache, in the caller's scope: [positions, vocab] logits.
     Tensor FullForward(IReadOnlyList<int> promptIds)
     {
-        RequestValidator.ValidatePrompt(promptIds, Config, Config.MaxSeqLen, "token_ids");
+        RequestValidator.ValidatePrompt(promptIds, Config, Config.MaxPositionEmbeddings, "token_ids");
         using var cache = model.Backbone.NewCache(promptIds.Count);
         using var batch = new ForwardBatch([new BatchSegment(cache, promptIds.Count)], model.Backbone.Placement.Device);
         return model.Backbone.Logits(model.Forward(Ids(promptIds), batch));

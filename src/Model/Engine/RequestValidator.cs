@@ -6,7 +6,7 @@ namespace Rex.Model.Engine;
 public static class RequestValidator
 {
     /// <param name="field">How the caller names the prompt (prompt, token_ids, requests[3].prompt).</param>
-    public static void Validate(GenerationRequest request, DbrxConfig config, int maxModelLen, string field)
+    public static void Validate(GenerationRequest request, ModelConfig config, int maxModelLen, string field)
     {
         ValidatePrompt(request.PromptIds, config, maxModelLen, field);
         request.Sampling.Validate(config.VocabSize);
@@ -14,7 +14,7 @@ public static class RequestValidator
 
     /// <summary>
     /// A server's rule (vLLM's): the prompt plus max_tokens must fit in max_model_len, so a request is refused
-    /// up front rather than cut short. The reference engine instead stops at max_seq_len, as Hugging Face does.
+    /// up front rather than cut short. The reference engine instead stops at max_position_embeddings, as Hugging Face does.
     /// </summary>
     public static void ValidateTotalLength(GenerationRequest request, int maxModelLen, string field)
     {
@@ -25,7 +25,7 @@ public static class RequestValidator
                 "max_tokens");
     }
 
-    public static void ValidatePrompt(IReadOnlyList<int> ids, DbrxConfig config, int maxModelLen, string field)
+    public static void ValidatePrompt(IReadOnlyList<int> ids, ModelConfig config, int maxModelLen, string field)
     {
         if (ids.Count == 0) throw new ArgumentException($"{field} must not be empty", field);
         if (ids.Count > maxModelLen)

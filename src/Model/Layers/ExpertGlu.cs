@@ -4,26 +4,27 @@ using static TorchSharp.torch;
 namespace Rex.Model.Layers;
 
 /// <summary>
-/// One DBRX expert: `(act(x w1^T) * (x v1^T)) w2`, each weight `[ffn_hidden_size, d_model]`; w2 is used
-/// untransposed (it is stored as the transpose of a down projection).
+/// One routed expert: `(act(x gate^T) * (x up^T)) down^T`, gate and up `[ffn, hidden]`. The down projection is
+/// held as `downTransposed` `[ffn, hidden]`: DBRX stores it so; a `[hidden, ffn]` down projection is passed as its
+/// transposed view, which the matrix product reads without a copy.
 /// </summary>
-public sealed class ExpertGlu(ExpertActivation activation, Tensor w1, Tensor v1, Tensor w2) : IDisposable
+public sealed class ExpertGlu(ExpertActivation activation, Tensor gate, Tensor up, Tensor downTransposed) : IDisposable
 {
     /// <summary>
-    /// x: [rows, d_model] -> output: [rows, d_model], written in place (its previous contents are ignored, NaN
+    /// x: [rows, hidden] -> output: [rows, hidden], written in place (its previous contents are ignored, NaN
     /// included), so that several experts can fill the row ranges of one tensor without a copy each.
     /// </summary>
     public void ForwardInto(Tensor x, Tensor output)
     {
         using var scope = NewDisposeScope();
-        var gate = activation.Apply(nn.functional.linear(x, w1)).mul_(nn.functional.linear(x, v1));
-        output.addmm_(gate, w2, beta: 0, alpha: 1);
+        var hidden = activation.Apply(nn.functional.linear(x, gate)).mul_(nn.functional.linear(x, up));
+        output.addmm_(hidden, downTransposed, beta: 0, alpha: 1);
     }
 
     public void Dispose()
     {
-        w1.Dispose();
-        v1.Dispose();
-        w2.Dispose();
+        gate.Dispose();
+        up.Dispose();
+        downTransposed.Dispose();
     }
 }

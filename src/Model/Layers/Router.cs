@@ -5,17 +5,27 @@ using static TorchSharp.torch;
 namespace Rex.Model.Layers;
 
 /// <summary>
-/// DBRX's router: a linear layer to expert logits, softmax in float32, top-k, and the top-k weights divided by
-/// their p-norm (`moe_normalize_expert_weights`; none when null).
+/// A MoE layer's router: a linear layer to expert logits, then the family's scoring (softmax in float32 then
+/// top-k, or top-k then a softmax over the k) and, where the config asks, the top-k weights divided by their
+/// p-norm (p = 1: renormalised to sum to 1).
 /// </summary>
-public sealed class Router(DbrxConfig config, Tensor weight) : IDisposable
+public sealed class Router(MoeConfig config, Tensor weight) : IDisposable
 {
-    // x: [rows, d_model] -> experts [rows, top_k] int64, weights [rows, top_k] float32
+    // x: [rows, hidden] -> experts [rows, top_k] int64, weights [rows, top_k] float32
     public RoutingDecision Route(Tensor x)
     {
-        var probabilities = nn.functional.linear(x, weight).softmax(-1, ScalarType.Float32);
-        var (top, experts) = probabilities.topk(config.TopK, dim: -1);
-        if (config.ExpertWeightNormP is { } p)
+        var logits = nn.functional.linear(x, weight);
+        Tensor top, experts;
+        if (config.Scoring == RouterScoring.SoftmaxThenTopK)
+        {
+            (top, experts) = logits.softmax(-1, ScalarType.Float32).topk(config.TopK, dim: -1);
+        }
+        else
+        {
+            (top, experts) = logits.topk(config.TopK, dim: -1);
+            top = top.softmax(-1, ScalarType.Float32);
+        }
+        if (config.NormalizeTopKP is { } p)
             top = top / linalg.vector_norm(top, p, [-1], keepdim: true);
         return new RoutingDecision(experts, top);
     }

@@ -1,4 +1,5 @@
 using Rex.Model.Config;
+using Rex.Model.Models;
 
 namespace Rex.Model.TinyModel;
 
@@ -13,20 +14,10 @@ public static class BuiltInModel
     const string Name = "dbrx-tiny-v1";
     const long Seed = 20261123;
 
-    public static DbrxConfig Config { get; } = new()
-    {
-        DModel = 64,
-        NumHeads = 4,
-        NumKvHeads = 2,
-        NumLayers = 2,
-        MaxSeqLen = 2048,
-        VocabSize = 100352,
-        ClipQkv = 8,
-        RopeTheta = 500000,
-        FfnHiddenSize = 32,
-        NumExperts = 16,
-        TopK = 4,
-    };
+    /// <summary>The family the built-in model belongs to.</summary>
+    public const string Family = "dbrx";
+
+    public static ModelConfig Config { get; } = ModelConfigReader.Read(ModelFamilies.TinyConfig(Family), "the built-in model");
 
     /// <summary>`$REX_HOME/models/dbrx-tiny-v1`; REX_HOME defaults to `$XDG_CACHE_HOME/rex`, then `~/.cache/rex`.</summary>
     public static string DefaultPath
@@ -45,8 +36,7 @@ public static class BuiltInModel
         }
     }
 
-    public static void Write(string directory) =>
-        RandomDbrxCheckpoint.Write(directory, Config, new RandomDbrxCheckpoint.Options { Seed = Seed });
+    public static void Write(string directory) => TinyModels.Write(directory, Family, new RandomCheckpoint.Options { Seed = Seed });
 
     /// <summary>
     /// The built-in model's directory, written first if absent. Concurrent first uses each write a private

@@ -62,8 +62,9 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
         var config = catalog.Get(batch.Model).Config;
         if (batch.Layer < 0 || batch.Layer >= config.NumLayers)
             throw new ArgumentException($"layer {batch.Layer} is outside [0, {config.NumLayers})");
-        if (batch.HiddenSize != config.DModel)
-            throw new ArgumentException($"hidden_size {batch.HiddenSize} is not the model's d_model {config.DModel}");
+        if (!config.IsMoeLayer(batch.Layer)) throw new ArgumentException($"layer {batch.Layer} is a dense layer: it has no experts");
+        if (batch.HiddenSize != config.HiddenSize)
+            throw new ArgumentException($"hidden_size {batch.HiddenSize} is not the model's hidden size {config.HiddenSize}");
         if (batch.NumRows <= 0) throw new ArgumentException($"num_rows must be positive, got {batch.NumRows}");
         var expectedBytes = (long)batch.NumRows * batch.HiddenSize * WireDType.ElementSize(batch.Dtype);
         WireDType.ToScalarType(batch.Dtype);

@@ -3,9 +3,9 @@ using static TorchSharp.torch;
 
 namespace Rex.Silo.Experts;
 
-/// <summary>The device bytes one expert's weights take: w1, v1 and w2, each [ffn_hidden_size, d_model].</summary>
+/// <summary>The device bytes one routed expert's weights take: gate, up and down, each of ffn x hidden values.</summary>
 public static class ExpertBytes
 {
-    public static long Of(DbrxConfig config, ScalarType dtype) =>
-        3L * config.FfnHiddenSize * config.DModel * (dtype == ScalarType.Float32 ? 4 : 2);
+    public static long Of(ModelConfig config, ScalarType dtype) =>
+        3L * config.Moe.IntermediateSize * config.HiddenSize * (dtype == ScalarType.Float32 ? 4 : 2);
 }

@@ -24,14 +24,14 @@ public sealed class HostedExpert(ExpertGrainKey key, ExpertGlu glu, DeviceExecut
     public void CountRows(int rows) => Interlocked.Add(ref rowsServed, rows);
 
     /// <summary>
-    /// Reads only this replica's rows of the fused expert tensors from the catalog's checkpoint, on the executor's
-    /// thread and device. The caller registers it (and disposes its weights on the executor when done with it).
+    /// Reads only this replica's weights (for fused expert tensors, only its rows) from the catalog's checkpoint, on the
+    /// executor's thread and device. The caller registers it (and disposes its weights on the executor when done with it).
     /// </summary>
     public static async Task<HostedExpert> Load(ModelCatalog catalog, ExpertGrainKey key, DeviceExecutor executor)
     {
         var model = catalog.Get(key.Model);
         var glu = await executor.Run(() =>
-            new DbrxWeightReader(model.Weights, model.Config, catalog.PlacementOn(executor.Device)).Expert(key.Layer, key.Expert));
+            new WeightReader(model.Weights, model.Config, catalog.PlacementOn(executor.Device)).Expert(key.Layer, key.Expert));
         return new HostedExpert(key, glu, executor, ExpertBytes.Of(model.Config, catalog.DType));
     }
 }

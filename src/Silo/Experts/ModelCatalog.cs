@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Rex.Model;
 using Rex.Model.Checkpoint;
 using Rex.Model.Layers;
@@ -15,12 +16,12 @@ public sealed class ModelCatalog : IDisposable
 {
     readonly Lazy<ModelDirectory> directory;
 
-    public ModelCatalog(string? path, string? name, ScalarType dtype, LoadFormat loadFormat = LoadFormat.Safetensors)
+    public ModelCatalog(string? path, string? name, ScalarType dtype, LoadFormat loadFormat = LoadFormat.Safetensors, JsonObject? overrides = null)
     {
         DType = dtype;
         Path = string.IsNullOrEmpty(path) ? BuiltInModel.EnsureCreated() : System.IO.Path.GetFullPath(path);
         Name = string.IsNullOrEmpty(name) ? System.IO.Path.GetFileName(Path.TrimEnd('/')) : name;
-        directory = new Lazy<ModelDirectory>(() => ModelDirectory.Open(Path, loadFormat));
+        directory = new Lazy<ModelDirectory>(() => ModelDirectory.Open(Path, loadFormat, overrides));
     }
 
     public string Name { get; }

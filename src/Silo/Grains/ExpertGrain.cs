@@ -25,8 +25,10 @@ public sealed partial class ExpertGrain(
     {
         var key = ExpertGrainKey.Parse(this.GetPrimaryKeyString());
         var model = catalog.Get(key.Model);
-        if (key.Layer < 0 || key.Layer >= model.Config.NumLayers || key.Expert < 0 || key.Expert >= model.Config.NumExperts)
-            throw new ArgumentOutOfRangeException(nameof(key), $"{key} is outside the model's {model.Config.NumLayers} layers x {model.Config.NumExperts} experts");
+        var config = model.Config;
+        if (key.Layer < 0 || key.Layer >= config.NumLayers || !config.IsMoeLayer(key.Layer) || key.Expert < 0 || key.Expert >= config.Moe.NumExperts)
+            throw new ArgumentOutOfRangeException(nameof(key),
+                $"{key} is not a routed expert of the model: {config.Moe.NumExperts} experts on each of the MoE layers [{string.Join(", ", config.MoeLayers)}]");
         var bytes = ExpertBytes.Of(model.Config, catalog.DType);
         var executor = devices.Reserve(bytes);
         try

@@ -21,6 +21,9 @@ public sealed class RexOptions
     /// <summary>auto (the directory's safetensors) or dummy (random weights drawn on load; only config.json is read): set the same on every process.</summary>
     public string LoadFormat { get; set; } = "auto";
 
+    /// <summary>A JSON object merged into the model's config.json, as vLLM's --hf-overrides (`{"num_hidden_layers": 4}`): set the same on every process.</summary>
+    public string HfOverrides { get; set; } = "";
+
     /// <summary>This silo's roles: gateway, expert, or both (the one-process default).</summary>
     public string Roles { get; set; } = "gateway,expert";
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rex.Model.Checkpoint;
+using Rex.Model.Config;
 using Rex.Model.Layers;
 using Rex.Model.Tensors;
 using Rex.Silo.DataPlane;
@@ -32,6 +33,7 @@ public static class RexSiloBuilderExtensions
         if (isExpert) CudaAvailability.Require(devices, nameof(options.Devices));
         var dtype = ComputePlacement.ParseDType(options.DType);
         var loadFormat = LoadFormats.Parse(options.LoadFormat);
+        var overrides = HfOverrides.Parse(options.HfOverrides, $"{RexOptions.Section}:{nameof(options.HfOverrides)}");
         var computeThreads = (roles.Contains(SiloRoles.Gateway) ? 1 : 0) + (isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0);
         TorchThreads.Configure(options.TorchThreads, computeThreads);
         HostMemory.KeepFreedTensors();
@@ -49,7 +51,7 @@ public static class RexSiloBuilderExtensions
         var services = silo.Services;
         services.AddRexTelemetry(roles.Contains(SiloRoles.Gateway) ? "rex-gateway" : "rex-silo");
         services.AddSingleton(Options.Create(options));
-        services.AddSingleton(_ => new ModelCatalog(options.Model, options.ModelName, dtype, loadFormat));
+        services.AddSingleton(_ => new ModelCatalog(options.Model, options.ModelName, dtype, loadFormat, overrides));
         services.AddPlacementDirector<ExpertPlacementStrategy, ExpertPlacementDirector>();
         if (isExpert)
         {

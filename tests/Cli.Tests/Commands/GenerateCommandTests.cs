@@ -19,6 +19,20 @@ public sealed class GenerateCommandTests
         Assert.Equal(Model.Tokenization.DbrxTokenizer.Default.Decode(Greedy), json.RootElement.GetProperty("text").GetString());
     }
 
+    public static TheoryData<string> Families => new(FixtureCases.Families);
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void EveryFamilysLocalGreedyTokensMatchTheFixture(string family)
+    {
+        var prompt = FixtureCases.Expected(family)[3];
+        var outcome = CliRunner.InProcess("generate", "--model", FixtureCases.Path(family), "--token-ids", string.Join(",", prompt.PromptIds),
+            "--max-tokens", "16", "--ignore-eos", "--json");
+        Assert.Equal(0, outcome.ExitCode);
+        using var json = JsonDocument.Parse(outcome.Output);
+        Assert.Equal(prompt.GreedyIds, json.RootElement.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
     [Fact]
     public void WithoutJsonPrintsTheText()
     {

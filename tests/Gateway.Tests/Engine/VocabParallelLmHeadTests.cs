@@ -16,12 +16,12 @@ namespace Rex.Gateway.Tests.Engine;
 /// </summary>
 public sealed class VocabParallelLmHeadTests : IDisposable
 {
-    readonly DbrxBackbone backbone;
+    readonly Backbone backbone;
 
     public VocabParallelLmHeadTests()
     {
         using var model = ModelDirectory.Open(TestPaths.DbrxTiny);
-        backbone = new DbrxBackbone(model.Config, new DbrxWeightReader(model.Weights, model.Config, ComputePlacement.Cpu), ComputePlacement.Cpu);
+        backbone = new Backbone(model.Config, new WeightReader(model.Weights, model.Config, ComputePlacement.Cpu), ComputePlacement.Cpu);
     }
 
     // Runs on a thread in inference mode, as the engine's loop does.
@@ -48,7 +48,7 @@ public sealed class VocabParallelLmHeadTests : IDisposable
         {
             using var lmHead = new VocabParallelLmHead(backbone, threads);
             using var scope = NewDisposeScope();
-            var hidden = randn([rows, backbone.Config.DModel], generator: new TorchSharp.torch.Generator(seed: 7));
+            var hidden = randn([rows, backbone.Config.HiddenSize], generator: new TorchSharp.torch.Generator(seed: 7));
             var unsplit = backbone.Logits(hidden);
             var (split, splitArgmax) = lmHead.Logits(hidden);
             return (unsplit.data<float>().ToArray(), unsplit.argmax(-1).data<long>().ToArray(), split.data<float>().ToArray(), splitArgmax);
@@ -66,7 +66,7 @@ public sealed class VocabParallelLmHeadTests : IDisposable
         {
             using var lmHead = new VocabParallelLmHead(backbone, 3);
             using var scope = NewDisposeScope();
-            var (split, splitArgmax) = lmHead.Logits(zeros([2, backbone.Config.DModel]));
+            var (split, splitArgmax) = lmHead.Logits(zeros([2, backbone.Config.HiddenSize]));
             return (split.data<float>().ToArray(), splitArgmax!);
         });
 
@@ -81,7 +81,7 @@ public sealed class VocabParallelLmHeadTests : IDisposable
         {
             using var lmHead = new VocabParallelLmHead(backbone, 1);
             using var scope = NewDisposeScope();
-            return lmHead.Logits(zeros([2, backbone.Config.DModel])).Argmax;
+            return lmHead.Logits(zeros([2, backbone.Config.HiddenSize])).Argmax;
         });
 
         Assert.Null(argmax);
@@ -110,7 +110,7 @@ public sealed class VocabParallelLmHeadTests : IDisposable
             var (splitSequences, unsplitSequences) = (SeededSequences(), SeededSequences());
             for (var step = 0; step < 5; step++)
             {
-                var (logits, argmax) = lmHead.Logits(randn([splitSequences.Length, backbone.Config.DModel], generator: new TorchSharp.torch.Generator(seed: (ulong)step)));
+                var (logits, argmax) = lmHead.Logits(randn([splitSequences.Length, backbone.Config.HiddenSize], generator: new TorchSharp.torch.Generator(seed: (ulong)step)));
                 lmHead.SampleNext(logits, splitSequences, argmax);
                 SequenceSampler.SampleNext(logits, unsplitSequences, argmax);
             }

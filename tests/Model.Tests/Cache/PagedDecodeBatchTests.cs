@@ -20,7 +20,7 @@ public sealed class PagedDecodeBatchTests(FixtureModel fixture) : IClassFixture<
     static readonly Prompt C = new("c", [7, 1], [9906, 11, 1917, 0, 220, 17, 10]);
     static readonly Prompt D = new("d", [4], [100257, 15339]);
 
-    DbrxModel Model => fixture.Model;
+    LocalModel Model => fixture.Model;
 
     sealed record Prompt(string Name, int[] Table, int[] Tokens)
     {
@@ -70,7 +70,7 @@ public sealed class PagedDecodeBatchTests(FixtureModel fixture) : IClassFixture<
     }
 
     PagedKvPool NewPool() =>
-        new(Model.Config.NumLayers, Model.Config.NumKvHeads, Model.Config.HeadDim, 10, BlockSize, ScalarType.Float32, CPU);
+        new(Model.Config.NumLayers, Model.Config.Attention.NumKvHeads, Model.Config.Attention.HeadDim, 10, BlockSize, ScalarType.Float32, CPU);
 
     void AssertRecomputed(Prompt prompt, float[] actual) => AssertClose(FullLast(prompt.Tokens), actual, prompt.Name);
 

@@ -1,6 +1,7 @@
 using Rex.Model.Checkpoint;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
+using Rex.Model.Models;
 using Rex.Model.Sampling;
 using Rex.Model.TinyModel;
 using Rex.Tests;
@@ -10,24 +11,31 @@ namespace Rex.Model.Tests.Checkpoint;
 
 public sealed class DummyWeightsTests
 {
-    static readonly Rex.Model.Config.DbrxConfig Config = BuiltInModel.Config;
-    static readonly long[] Fused = [(long)Config.NumExperts * Config.FfnHiddenSize, Config.DModel];
+    static readonly Rex.Model.Config.ModelConfig Config = BuiltInModel.Config;
+    static readonly int Ffn = Config.Moe.IntermediateSize;
+    static readonly long D = Config.HiddenSize;
+    static readonly long[] Fused = [(long)Config.Moe.NumExperts * Ffn, D];
+    static readonly FusedExpertTensorNames Experts = (FusedExpertTensorNames)Config.Tensors.Experts;
+
+    static string Wqkv(int layer) => ((FusedQkvTensorNames)Config.Tensors.Qkv).Qkv(layer) + ".weight";
+
+    static string PostAttentionNorm(int layer) => Config.Tensors.PostAttentionNorm(layer) + ".weight";
 
     [Fact]
     public void EveryInstanceDrawsTheSameValuesForTheSameRequest()
     {
         using var first = new DummyWeights(Config);
         using var second = new DummyWeights(Config);
-        using var wqkv = first.Load(DbrxTensorNames.Wqkv(1), [Config.QkvDim, Config.DModel], ScalarType.Float32, CPU);
-        using var wqkvAgain = second.Load(DbrxTensorNames.Wqkv(1), [Config.QkvDim, Config.DModel], ScalarType.Float32, CPU);
+        using var wqkv = first.Load(Wqkv(1), [Config.Attention.QkvDim, D], ScalarType.Float32, CPU);
+        using var wqkvAgain = second.Load(Wqkv(1), [Config.Attention.QkvDim, D], ScalarType.Float32, CPU);
         Assert.True(Same(wqkv, wqkvAgain));
 
-        using var expert3 = first.LoadRows(DbrxTensorNames.ExpertW1(0), Fused, 3L * Config.FfnHiddenSize, Config.FfnHiddenSize, ScalarType.BFloat16, CPU);
-        using var expert3Again = second.LoadRows(DbrxTensorNames.ExpertW1(0), Fused, 3L * Config.FfnHiddenSize, Config.FfnHiddenSize, ScalarType.BFloat16, CPU);
-        using var expert4 = first.LoadRows(DbrxTensorNames.ExpertW1(0), Fused, 4L * Config.FfnHiddenSize, Config.FfnHiddenSize, ScalarType.BFloat16, CPU);
-        using var v1Expert3 = first.LoadRows(DbrxTensorNames.ExpertV1(0), Fused, 3L * Config.FfnHiddenSize, Config.FfnHiddenSize, ScalarType.BFloat16, CPU);
+        using var expert3 = first.LoadRows(Experts.Gate(0), Fused, 3L * Ffn, Ffn, ScalarType.BFloat16, CPU);
+        using var expert3Again = second.LoadRows(Experts.Gate(0), Fused, 3L * Ffn, Ffn, ScalarType.BFloat16, CPU);
+        using var expert4 = first.LoadRows(Experts.Gate(0), Fused, 4L * Ffn, Ffn, ScalarType.BFloat16, CPU);
+        using var v1Expert3 = first.LoadRows(Experts.Up(0), Fused, 3L * Ffn, Ffn, ScalarType.BFloat16, CPU);
         Assert.Equal(ScalarType.BFloat16, expert3.dtype);
-        Assert.Equal([Config.FfnHiddenSize, Config.DModel], expert3.shape);
+        Assert.Equal([Ffn, D], expert3.shape);
         Assert.True(Same(expert3, expert3Again));
         Assert.False(Same(expert3, expert4));
         Assert.False(Same(expert3, v1Expert3));
@@ -37,23 +45,23 @@ public sealed class DummyWeightsTests
     public void EachTensorIsDrawnFromItsInitScheme()
     {
         using var weights = new DummyWeights(Config);
-        using var norm = weights.Load(DbrxTensorNames.FfnNorm(0), [Config.DModel], ScalarType.Float32, CPU);
-        using var embedding = weights.Load(DbrxTensorNames.Embedding, [Config.VocabSize, Config.DModel], ScalarType.Float32, CPU);
-        using var w2 = weights.LoadRows(DbrxTensorNames.ExpertW2(1), Fused, 0, Config.FfnHiddenSize, ScalarType.Float32, CPU);
+        using var norm = weights.Load(PostAttentionNorm(0), [D], ScalarType.Float32, CPU);
+        using var embedding = weights.Load(Config.Tensors.Embedding + ".weight", [Config.VocabSize, D], ScalarType.Float32, CPU);
+        using var w2 = weights.LoadRows(Experts.DownTransposed(1), Fused, 0, Ffn, ScalarType.Float32, CPU);
         Assert.InRange(norm.mean().item<float>(), 0.95, 1.05);
         Assert.InRange(embedding.std().item<float>(), 0.99, 1.01);
-        Assert.InRange(w2.std().item<float>() * Math.Sqrt(Config.FfnHiddenSize), 0.9, 1.1);
+        Assert.InRange(w2.std().item<float>() * Math.Sqrt(Ffn), 0.9, 1.1);
     }
 
     [Fact]
     public void ARequestTheConfigDoesNotDescribeIsNamed()
     {
         using var weights = new DummyWeights(Config);
-        var shape = Assert.Throws<CheckpointException>(() => weights.Load(DbrxTensorNames.LmHead, [Config.VocabSize, 32], ScalarType.Float32, CPU));
+        var shape = Assert.Throws<CheckpointException>(() => weights.Load(Config.Tensors.LmHead + ".weight", [Config.VocabSize, 32], ScalarType.Float32, CPU));
         Assert.Contains("tensor 'lm_head.weight' has shape [100352, 64], not [100352, 32]", shape.Message);
-        var layer = Assert.Throws<CheckpointException>(() => weights.Load(DbrxTensorNames.FfnNorm(Config.NumLayers), [Config.DModel], ScalarType.Float32, CPU));
-        Assert.Contains($"no tensor '{DbrxTensorNames.FfnNorm(Config.NumLayers)}'", layer.Message);
-        var rows = Assert.Throws<CheckpointException>(() => weights.LoadRows(DbrxTensorNames.ExpertW1(0), Fused, Fused[0] - 1, 2, ScalarType.Float32, CPU));
+        var layer = Assert.Throws<CheckpointException>(() => weights.Load(PostAttentionNorm(Config.NumLayers), [D], ScalarType.Float32, CPU));
+        Assert.Contains($"no tensor '{PostAttentionNorm(Config.NumLayers)}'", layer.Message);
+        var rows = Assert.Throws<CheckpointException>(() => weights.LoadRows(Experts.Gate(0), Fused, Fused[0] - 1, 2, ScalarType.Float32, CPU));
         Assert.Contains("has no rows [511, 513)", rows.Message);
     }
 
@@ -61,7 +69,7 @@ public sealed class DummyWeightsTests
     public void AConfigOnlyDirectoryServesWithDummyWeightsAndNeedsItsCheckpointOtherwise()
     {
         using var directory = new TemporaryDirectory();
-        File.WriteAllText(directory.File("config.json"), RandomDbrxCheckpoint.ConfigJson(Config).ToJsonString());
+        File.WriteAllText(directory.File("config.json"), ModelFamilies.TinyConfig(BuiltInModel.Family).ToJsonString());
         var sampling = new SamplingParams { MaxTokens = 8, IgnoreEos = true };
         int[] prompt = [791, 4062, 14198, 39935, 35308];
 

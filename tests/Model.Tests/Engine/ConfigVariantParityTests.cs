@@ -1,4 +1,4 @@
-using Rex.Model.Config;
+using System.Text.Json.Nodes;
 using Rex.Model.Engine;
 using Rex.Model.Layers;
 using Rex.Model.Sampling;
@@ -9,35 +9,46 @@ using Rex.Tests;
 namespace Rex.Model.Tests.Engine;
 
 /// <summary>
-/// The engine against the scalar reference on DBRX checkpoints whose shapes and config values differ from the
-/// fixture's: MHA and MQA, no clipping and heavy clipping, every moe_normalize_expert_weights form, other
-/// activations, top-1 and all-experts routing, F32/F16/BF16 weights, single and sharded files.
+/// The engine against the scalar reference on checkpoints of every family whose shapes and config values differ
+/// from the fixtures': for DBRX MHA and MQA, no clipping and heavy clipping, every moe_normalize_expert_weights form,
+/// other activations, top-1 and all-experts routing; for the Hugging Face families tied embeddings, explicit head
+/// sizes, biases, renormalised or raw top-k weights, dense layers by mlp_only_layers and decoder_sparse_step, shared
+/// experts, OLMoE's clipping; F32/F16/BF16 weights, single and sharded files. Configs are written in each family's
+/// own field names, so reading them is checked too.
 /// </summary>
 public sealed class ConfigVariantParityTests
 {
     const double Tolerance = 1e-3;
 
-    public static readonly Dictionary<string, (DbrxConfig Config, RandomDbrxCheckpoint.Options Options)> Variants = new()
+    public static readonly Dictionary<string, (string Family, string Overrides, RandomCheckpoint.Options Options)> Variants = new()
     {
-        ["mha, no clip, no renormalisation, f32, 2 shards"] = (
-            new DbrxConfig { DModel = 48, NumHeads = 4, NumKvHeads = 4, NumLayers = 2, MaxSeqLen = 128, VocabSize = 300,
-                ClipQkv = null, RopeTheta = 10000, FfnHiddenSize = 24, NumExperts = 8, TopK = 2, ExpertWeightNormP = null },
-            new RandomDbrxCheckpoint.Options { Seed = 11, DType = "F32", NumShards = 2 }),
-        ["mqa, heavy clip, p=2, gelu, f16"] = (
-            new DbrxConfig { DModel = 64, NumHeads = 8, NumKvHeads = 1, NumLayers = 3, MaxSeqLen = 128, VocabSize = 300,
-                ClipQkv = 0.5, RopeTheta = 1_000_000, FfnHiddenSize = 16, NumExperts = 6, TopK = 3, ExpertWeightNormP = 2,
-                Activation = ExpertActivation.Gelu },
-            new RandomDbrxCheckpoint.Options { Seed = 12, DType = "F16" }),
-        ["top-1, relu, bf16, 3 shards"] = (
-            new DbrxConfig { DModel = 32, NumHeads = 2, NumKvHeads = 2, NumLayers = 1, MaxSeqLen = 64, VocabSize = 300,
-                ClipQkv = 4, RopeTheta = 500000, FfnHiddenSize = 8, NumExperts = 4, TopK = 1, ExpertWeightNormP = 1,
-                Activation = ExpertActivation.Relu },
-            new RandomDbrxCheckpoint.Options { Seed = 13, DType = "BF16", NumShards = 3 }),
-        ["all experts, p=0.5, gelu tanh, gqa 5:1"] = (
-            new DbrxConfig { DModel = 40, NumHeads = 5, NumKvHeads = 1, NumLayers = 2, MaxSeqLen = 64, VocabSize = 300,
-                ClipQkv = 2, RopeTheta = 10000, FfnHiddenSize = 12, NumExperts = 5, TopK = 5, ExpertWeightNormP = 0.5,
-                Activation = ExpertActivation.GeluTanh },
-            new RandomDbrxCheckpoint.Options { Seed = 14, DType = "F32" }),
+        ["dbrx: mha, no clip, no renormalisation, f32, 2 shards"] = ("dbrx",
+            """{"d_model": 48, "n_heads": 4, "n_layers": 2, "max_seq_len": 128, "vocab_size": 300, "attn_config": {"kv_n_heads": 4, "clip_qkv": null, "rope_theta": 10000}, "ffn_config": {"ffn_hidden_size": 24, "moe_num_experts": 8, "moe_top_k": 2, "moe_normalize_expert_weights": null}}""",
+            new RandomCheckpoint.Options { Seed = 11, DType = "F32", NumShards = 2 }),
+        ["dbrx: mqa, heavy clip, p=2, gelu, f16"] = ("dbrx",
+            """{"d_model": 64, "n_heads": 8, "n_layers": 3, "max_seq_len": 128, "vocab_size": 300, "attn_config": {"kv_n_heads": 1, "clip_qkv": 0.5, "rope_theta": 1000000}, "ffn_config": {"ffn_hidden_size": 16, "moe_num_experts": 6, "moe_top_k": 3, "moe_normalize_expert_weights": 2, "ffn_act_fn": {"name": "gelu"}}}""",
+            new RandomCheckpoint.Options { Seed = 12, DType = "F16" }),
+        ["dbrx: top-1, relu, bf16, 3 shards"] = ("dbrx",
+            """{"d_model": 32, "n_heads": 2, "n_layers": 1, "max_seq_len": 64, "vocab_size": 300, "attn_config": {"kv_n_heads": 2, "clip_qkv": 4}, "ffn_config": {"ffn_hidden_size": 8, "moe_num_experts": 4, "moe_top_k": 1, "moe_normalize_expert_weights": 1, "ffn_act_fn": {"name": "relu"}}}""",
+            new RandomCheckpoint.Options { Seed = 13, DType = "BF16", NumShards = 3 }),
+        ["dbrx: all experts, p=0.5, gelu tanh, gqa 5:1"] = ("dbrx",
+            """{"d_model": 40, "n_heads": 5, "n_layers": 2, "max_seq_len": 64, "vocab_size": 300, "attn_config": {"kv_n_heads": 1, "clip_qkv": 2, "rope_theta": 10000}, "ffn_config": {"ffn_hidden_size": 12, "moe_num_experts": 5, "moe_top_k": 5, "moe_normalize_expert_weights": 0.5, "ffn_act_fn": {"name": "gelu_pytorch_tanh"}}}""",
+            new RandomCheckpoint.Options { Seed = 14, DType = "F32" }),
+        ["mixtral: tied embeddings, head_dim 24, mqa, gelu, f32"] = ("mixtral",
+            """{"hidden_size": 48, "head_dim": 24, "num_attention_heads": 4, "num_key_value_heads": 1, "num_local_experts": 5, "num_experts_per_tok": 3, "intermediate_size": 20, "hidden_act": "gelu", "tie_word_embeddings": true, "vocab_size": 300, "rope_theta": 10000, "num_hidden_layers": 3}""",
+            new RandomCheckpoint.Options { Seed = 21, DType = "F32" }),
+        ["qwen2_moe: dense layers by step and list, renormalised, no qkv bias, 2 shards"] = ("qwen2_moe",
+            """{"num_hidden_layers": 4, "decoder_sparse_step": 2, "mlp_only_layers": [3], "norm_topk_prob": true, "qkv_bias": false, "num_key_value_heads": 2, "intermediate_size": 40, "shared_expert_intermediate_size": 24, "vocab_size": 300}""",
+            new RandomCheckpoint.Options { Seed = 31, DType = "BF16", NumShards = 2 }),
+        ["qwen2_moe: shared expert and biases, tied, top-1, f16"] = ("qwen2_moe",
+            """{"num_experts_per_tok": 1, "tie_word_embeddings": true, "moe_intermediate_size": 16, "vocab_size": 300}""",
+            new RandomCheckpoint.Options { Seed = 32, DType = "F16" }),
+        ["qwen3_moe: first layer dense, attention bias, raw top-k, head_dim 8"] = ("qwen3_moe",
+            """{"num_hidden_layers": 3, "mlp_only_layers": [0], "attention_bias": true, "norm_topk_prob": false, "head_dim": 8, "num_attention_heads": 8, "num_key_value_heads": 4, "intermediate_size": 24, "vocab_size": 300}""",
+            new RandomCheckpoint.Options { Seed = 41, DType = "F32" }),
+        ["olmoe: clip_qkv, gqa, renormalised, attention bias, f16"] = ("olmoe",
+            """{"clip_qkv": 0.8, "num_key_value_heads": 2, "norm_topk_prob": true, "attention_bias": true, "num_experts_per_tok": 3, "vocab_size": 300, "num_hidden_layers": 3}""",
+            new RandomCheckpoint.Options { Seed = 51, DType = "F16" }),
     };
 
     public static TheoryData<string> Names => new(Variants.Keys);
@@ -66,7 +77,7 @@ public sealed class ConfigVariantParityTests
         using var variant = new Variant(name);
         var (reference, engine) = (variant.Reference, variant.Engine);
         var tokens = new List<int> { 42, 7, 199 };
-        var generated = engine.Generate([new GenerationRequest(tokens.ToArray(), new SamplingParams { MaxTokens = 8 })])[0];
+        var generated = engine.Generate([new GenerationRequest(tokens.ToArray(), new SamplingParams { MaxTokens = 8, IgnoreEos = true })])[0];
         foreach (var token in generated.TokenIds)
         {
             var logits = reference.Logits([.. tokens])[^1];
@@ -83,13 +94,13 @@ public sealed class ConfigVariantParityTests
 
         public Variant(string name)
         {
-            var (config, options) = Variants[name];
-            RandomDbrxCheckpoint.Write(directory.Path, config, options);
-            Reference = new NaiveDbrx(directory.Path);
+            var (family, overrides, options) = Variants[name];
+            TinyModels.Write(directory.Path, family, options, JsonNode.Parse(overrides)!.AsObject());
+            Reference = new NaiveMoe(directory.Path);
             Engine = ReferenceEngine.Load(directory.Path, ComputePlacement.Cpu);
         }
 
-        public NaiveDbrx Reference { get; }
+        public NaiveMoe Reference { get; }
 
         public ReferenceEngine Engine { get; }
 

@@ -15,7 +15,7 @@ public sealed class ModelForwardTests(FixtureModel fixture) : IClassFixture<Fixt
     const double Tolerance = 1e-4;
     static readonly int[] Prompt = [791, 4062, 14198, 39935, 35308, 927, 279, 16053, 18964, 4689, 13, 578];
 
-    DbrxModel Model => fixture.Model;
+    LocalModel Model => fixture.Model;
 
     // Runs one step over the given segments and returns logits for all their rows: [rows, vocab] on the CPU.
     float[][] Step(params (KvCache Cache, int[] Tokens)[] segments)
@@ -84,7 +84,7 @@ public sealed class ModelForwardTests(FixtureModel fixture) : IClassFixture<Fixt
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         using var directory = ModelDirectory.Open(TestPaths.DbrxTiny);
-        var reader = new Rex.Model.Checkpoint.DbrxWeightReader(directory.Weights, directory.Config, ComputePlacement.Cpu);
+        var reader = new Rex.Model.Checkpoint.WeightReader(directory.Weights, directory.Config, ComputePlacement.Cpu);
         using var all = reader.ExpertLayer(0, Enumerable.Range(0, 16));
         using var even = reader.ExpertLayer(0, Enumerable.Range(0, 16).Where(e => e % 2 == 0));
         using var odd = reader.ExpertLayer(0, Enumerable.Range(0, 16).Where(e => e % 2 == 1));
@@ -100,12 +100,12 @@ public sealed class ModelForwardTests(FixtureModel fixture) : IClassFixture<Fixt
 /// <summary>The fixture model, loaded once per test class.</summary>
 public sealed class FixtureModel : IDisposable
 {
-    public DbrxModel Model { get; } = LoadModel();
+    public LocalModel Model { get; } = LoadModel();
 
-    static DbrxModel LoadModel()
+    static LocalModel LoadModel()
     {
         using var directory = ModelDirectory.Open(TestPaths.DbrxTiny);
-        return DbrxModel.Load(directory, ComputePlacement.Cpu);
+        return LocalModel.Load(directory, ComputePlacement.Cpu);
     }
 
     public void Dispose() => Model.Dispose();

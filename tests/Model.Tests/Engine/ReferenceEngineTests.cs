@@ -6,14 +6,14 @@ using Rex.Tests;
 
 namespace Rex.Model.Tests.Engine;
 
-public sealed class ReferenceEngineTests(FixtureEngine fixture) : IClassFixture<FixtureEngine>
+public sealed class ReferenceEngineTests(FixtureEngines engines) : IClassFixture<FixtureEngines>
 {
     static readonly int[] Prompt = [100257];
 
     // Greedy continuation of the fixture's first prompt (tests/fixtures/dbrx-tiny/expected.json).
     static readonly int[] Greedy = [1375, 14031, 14031, 91929, 58837, 75553, 34493, 24638, 84859, 36877, 39647, 30329];
 
-    ReferenceEngine Engine => fixture.Engine;
+    ReferenceEngine Engine => engines.For("dbrx");
 
     GenerationResult Generate(SamplingParams sampling, int[]? prompt = null) =>
         Engine.Generate([new GenerationRequest(prompt ?? Prompt, sampling)])[0];
@@ -132,7 +132,8 @@ public sealed class ReferenceEngineTests(FixtureEngine fixture) : IClassFixture<
     public void GenerationStopsAtMaxSeqLen()
     {
         using var directory = new TemporaryDirectory();
-        RandomDbrxCheckpoint.Write(directory.Path, BuiltInModel.Config with { MaxSeqLen = 8, VocabSize = 300 }, new RandomDbrxCheckpoint.Options());
+        TinyModels.Write(directory.Path, BuiltInModel.Family, new RandomCheckpoint.Options(),
+            new System.Text.Json.Nodes.JsonObject { ["max_seq_len"] = 8, ["vocab_size"] = 300 });
         using var engine = ReferenceEngine.Load(directory.Path, ComputePlacement.Cpu);
         var result = engine.Generate([new GenerationRequest([1, 2, 3, 4, 5, 6], new SamplingParams { MaxTokens = 10 })])[0];
         Assert.Equal((2, FinishReason.Length), (result.TokenIds.Count, result.FinishReason));
@@ -147,7 +148,7 @@ public sealed class ReferenceEngineTests(FixtureEngine fixture) : IClassFixture<
     public void ReducedPrecisionStaysCloseToFloat32(string dtype)
     {
         using var engine = ReferenceEngine.Load(TestPaths.DbrxTiny, ComputePlacement.Cpu with { DType = ComputePlacement.ParseDType(dtype) });
-        var prompt = FixtureParityTests.Expected[1];
+        var prompt = FixtureCases.Expected("dbrx")[1];
         var top = engine.PromptTopLogits(prompt.PromptIds, 1);
         for (var t = 0; t < top.Length; t++)
             Assert.True(Math.Abs(top[t].Logits[0] - prompt.Positions[t].TopLogits[0]) < 0.5, $"{dtype} position {t}");

@@ -67,7 +67,7 @@ public sealed class ExpertDataPlaneTests(DataPlaneFixture fixture) : IClassFixtu
 
         using var scope = NewDisposeScope();
         using var directory = Rex.Model.ModelDirectory.Open(TestPaths.DbrxTiny);
-        using var layer = new DbrxWeightReader(directory.Weights, directory.Config, ComputePlacement.Cpu).ExpertLayer(0, Enumerable.Range(0, 16));
+        using var layer = new WeightReader(directory.Weights, directory.Config, ComputePlacement.Cpu).ExpertLayer(0, Enumerable.Range(0, 16));
         var expected = layer.Forward(tensor(Hidden).view(Rows, DModel), tensor(Chosen).view(Rows, 4), tensor(Weights).view(Rows, 4));
         var actual = tensor(Rex.Model.Tensors.TensorBytes.FromBytes(reply.Partial.Span, [Rows, DModel], ScalarType.Float32, CPU).data<float>().ToArray());
         Assert.True(allclose(expected.view(-1), actual, rtol: 1e-5, atol: 1e-6));
@@ -126,7 +126,7 @@ public sealed class ExpertDataPlaneTests(DataPlaneFixture fixture) : IClassFixtu
         Assert.Contains("expert dbrx-tiny/0/0/7 is not hosted on this silo", replies[0].StatusMessage);
         Assert.Contains("hidden holds 10 bytes; num_rows 6 x hidden_size 64 of Float32 needs 1536", replies[1].StatusMessage);
         Assert.Contains("row 6 is outside [0, 6)", replies[3].StatusMessage);
-        Assert.Contains("hidden_size 32 is not the model's d_model 64", replies[4].StatusMessage);
+        Assert.Contains("hidden_size 32 is not the model's hidden size 64", replies[4].StatusMessage);
         Assert.Contains("rows with", replies[5].StatusMessage);
         Assert.Contains("model 'llama' is not served here", replies[7].StatusMessage);
     }

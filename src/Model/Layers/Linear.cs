@@ -1,0 +1,18 @@
+using static TorchSharp.torch;
+
+namespace Rex.Model.Layers;
+
+/// <summary>A linear layer: weight `[out, in]` and an optional bias `[out]`.</summary>
+public sealed class Linear(Tensor weight, Tensor? bias = null) : IDisposable
+{
+    // x: [rows, in] -> [rows, out]
+    public Tensor Forward(Tensor x) => nn.functional.linear(x, weight, bias);
+
+    public Tensor Weight => weight;
+
+    public void Dispose()
+    {
+        weight.Dispose();
+        bias?.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Rex.Tests;
+
+namespace Rex.EndToEnd.Tests;
+
+/// <summary>
+/// Every family's fixture served by Rex as users run it: the embedded default (one process, gateway and experts) and
+/// a 3-process cluster (`rex cluster up --silos 2`: a gateway and two expert silos), asked through `rex generate
+/// --server`; every greedy token must equal the fixture's independently computed ones. DBRX's are covered by
+/// <see cref="EmbeddedGatewayTests"/> and <see cref="ClusterUpTests"/>.
+/// </summary>
+public sealed class ModelFamilyTests
+{
+    public static TheoryData<string> Families => new(FixtureCases.Families.Where(f => f != "dbrx"));
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public async Task TheEmbeddedGatewayMatchesTheFixture(string family)
+    {
+        await using var gateway = await GatewayProcess.Start([$"--Rex:Model={FixtureCases.Path(family)}"]);
+        foreach (var (prompt, tokens) in FixtureGreedy.For(family)) Assert.Equal(tokens, await GatewayClient.Greedy(gateway.Client, prompt));
+        var concurrent = await Task.WhenAll(FixtureGreedy.For(family).Select(f => GatewayClient.Greedy(gateway.Client, f.Prompt)));
+        Assert.Equal(FixtureGreedy.For(family).Select(f => f.Tokens), concurrent);
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public async Task AThreeProcessClusterMatchesTheFixture(string family)
+    {
+        using var state = new TemporaryDirectory();
+        using var home = new TemporaryDirectory();
+        var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
+        try
+        {
+            var up = await ChildProcess.Run("rex.dll",
+                ["cluster", "up", "--silos", "2", "--model", FixtureCases.Path(family), "--port", "0", "--http-port", "0", "--state", state.Path,
+                    "--gateway-arg", "Rex:NumMicroBatches=2"], environment);
+            Assert.True(up.ExitCode == 0, up.Error);
+            var address = up.Output.Trim().Split('\n')[^1];
+            foreach (var (prompt, tokens) in FixtureGreedy.For(family))
+            {
+                var generated = await ChildProcess.Run("rex.dll",
+                    ["generate", "--server", address, "--token-ids", string.Join(",", prompt), "--max-tokens", "16", "--ignore-eos", "--json"], environment);
+                Assert.True(generated.ExitCode == 0, generated.Error);
+                var ids = JsonDocument.Parse(generated.Output).RootElement.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32());
+                Assert.Equal(tokens, ids);
+            }
+        }
+        finally
+        {
+            await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", state.Path], environment);
+        }
+    }
+}
