@@ -14,16 +14,9 @@ public sealed class StreamingDetokenizerTests
     {
         var ids = Tokenizer.Encode(text);
         Assert.True(ids.Length > text.EnumerateRunes().Count() / 2); // multi-token characters are present
-        var detokenizer = new StreamingDetokenizer(Tokenizer);
-        var pieces = ids.Select(detokenizer.Add).Append(detokenizer.Flush()).ToArray();
-        foreach (var piece in pieces)
-        {
-            Assert.DoesNotContain('\uFFFD', piece);
-            if (piece.Length > 0) Assert.False(char.IsHighSurrogate(piece[^1]), $"'{piece}' ends inside a surrogate pair");
-            if (piece.Length > 0) Assert.False(char.IsLowSurrogate(piece[0]), $"'{piece}' starts inside a surrogate pair");
-        }
+        var pieces = Stream(Tokenizer, ids);
+        AssertWholeCharacters(pieces);
         Assert.Equal(text, string.Concat(pieces));
-        Assert.Contains(pieces, p => p.Length == 0); // some tokens ended mid-character and waited
     }
 
     [Fact]
@@ -35,5 +28,22 @@ public sealed class StreamingDetokenizerTests
         foreach (var id in ids[..^1]) text.Append(detokenizer.Add(id));
         Assert.Equal("", text.ToString());
         Assert.Equal("\uFFFD", detokenizer.Flush());
+    }
+
+    static string[] Stream(ITokenizer tokenizer, int[] ids)
+    {
+        var detokenizer = new StreamingDetokenizer(tokenizer);
+        return [.. ids.Select(detokenizer.Add).Append(detokenizer.Flush())];
+    }
+
+    static void AssertWholeCharacters(string[] pieces)
+    {
+        foreach (var piece in pieces)
+        {
+            Assert.DoesNotContain('\uFFFD', piece);
+            if (piece.Length > 0) Assert.False(char.IsHighSurrogate(piece[^1]), $"'{piece}' ends inside a surrogate pair");
+            if (piece.Length > 0) Assert.False(char.IsLowSurrogate(piece[0]), $"'{piece}' starts inside a surrogate pair");
+        }
+        Assert.Contains(pieces, p => p.Length == 0); // some tokens ended mid-character and waited
     }
 }
