@@ -2,7 +2,8 @@ namespace Rex.Model.Tokenization;
 
 /// <summary>
 /// A model's tokenizer as the rest of Rex uses it: prompts in, token ids out, and ids back to text, whole or as a
-/// stream. <see cref="DbrxTokenizer"/> (cl100k_base) implements it. Implementations are thread-safe.
+/// stream. <see cref="DbrxTokenizer"/> (cl100k_base) and <see cref="HfTokenizer"/> (a Hugging Face tokenizer.json)
+/// implement it. Implementations are thread-safe.
 /// </summary>
 public interface ITokenizer
 {

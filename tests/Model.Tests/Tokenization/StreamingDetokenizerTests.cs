@@ -1,5 +1,6 @@
 using System.Text;
 using Rex.Model.Tokenization;
+using static Rex.Model.Tests.Tokenization.HandmadeTokenizers;
 
 namespace Rex.Model.Tests.Tokenization;
 
@@ -17,6 +18,35 @@ public sealed class StreamingDetokenizerTests
         var pieces = Stream(Tokenizer, ids);
         AssertWholeCharacters(pieces);
         Assert.Equal(text, string.Concat(pieces));
+    }
+
+    public static TheoryData<string, string> HfTexts => new()
+    {
+        { ByteLevel, "🎉🚀 naïve café 你好世界 👨‍👩‍👧‍👦 done" },
+        { ByteLevel, "日本語のテキストと絵文字😀😃😄" },
+        { Metaspace, "🎉🚀 naïve café 你好世界 👨‍👩‍👧‍👦 done" },
+        { Metaspace, "日本語のテキストと絵文字😀😃😄" },
+    };
+
+    /// <summary>The stream of a generation continues its prompt: the whole decode of both is the prompt's and the stream's text.</summary>
+    [Theory]
+    [MemberData(nameof(HfTexts))]
+    public void StreamsHfTokenizersAsWholeDecodingWithoutHalfCharacters(string tokenizer, string text)
+    {
+        var hf = Get(tokenizer);
+        var (prompt, output) = (hf.Encode("Say:"), hf.EncodeChat(text));
+        var pieces = Stream(hf, output);
+        AssertWholeCharacters(pieces);
+        Assert.Equal(hf.Decode([.. prompt, .. output]), hf.Decode(prompt) + string.Concat(pieces));
+    }
+
+    [Fact]
+    public void AMetaspaceStreamKeepsTheLeadingSpaceThatAWholeTextDrops()
+    {
+        var hf = Get(Metaspace);
+        var ids = hf.Encode("Hello 你好");
+        Assert.Equal(" Hello 你好", string.Concat(Stream(hf, ids)));
+        Assert.Equal("Hello 你好", hf.Decode(ids));
     }
 
     [Fact]
