@@ -3,7 +3,7 @@ namespace Rex.Model.Tokenization;
 /// <summary>
 /// A model's tokenizer as the rest of Rex uses it: prompts in, token ids out, and ids back to text, whole or as a
 /// stream. <see cref="DbrxTokenizer"/> (cl100k_base) and <see cref="HfTokenizer"/> (a Hugging Face tokenizer.json)
-/// implement it. Implementations are thread-safe.
+/// implement it; <see cref="TokenizerLoader"/> picks one for a model directory. Implementations are thread-safe.
 /// </summary>
 public interface ITokenizer
 {
