@@ -25,8 +25,8 @@ internal static partial class Cl100kVocabulary
 
     static readonly Lazy<byte[][]> RankBytes = new(ReadRankBytes);
     static readonly Lazy<TiktokenTokenizer> OrdinaryTokenizer = new(CreateOrdinary);
-    static readonly Lazy<Dictionary<string, int>> RankByLatin1 = new(() => Enumerable.Range(0, NumRanks).ToDictionary(r => Encoding.Latin1.GetString(Ranks[r])));
-    static readonly Lazy<Dictionary<string, int>> RankByByteLevelSpelling = new(() => Enumerable.Range(0, NumRanks).ToDictionary(r => ByteLevelAlphabet.Spell(Ranks[r])));
+    static readonly Lazy<Dictionary<string, int>> RankByLatin1 = new(() => RanksBy(bytes => Encoding.Latin1.GetString(bytes)));
+    static readonly Lazy<Dictionary<string, int>> RankByByteLevelSpelling = new(() => RanksBy(bytes => ByteLevelAlphabet.Spell(bytes)));
 
     /// <summary>tiktoken's cl100k_base split pattern, with atomic groups for its possessive quantifiers.</summary>
     [GeneratedRegex(@"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)\p{L}+|\p{N}{1,3}| ?(?>[^\s\p{L}\p{N}]+)[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+")]
@@ -51,6 +51,8 @@ internal static partial class Cl100kVocabulary
         }
         return [.. ids];
     }
+
+    static Dictionary<string, int> RanksBy(Func<byte[], string> spelling) => Enumerable.Range(0, NumRanks).ToDictionary(r => spelling(Ranks[r]));
 
     static Stream OpenData()
     {

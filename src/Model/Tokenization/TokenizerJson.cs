@@ -56,7 +56,7 @@ internal sealed class TokenizerJson
     /// Hugging Face's `split_special_tokens=True` encodes. The library matches every added token in any text and has
     /// no switch for it, and it numbers the added tokens outside the vocabulary by their order in the file, ignoring
     /// their ids: a special token that the vocabulary numbers is left out; any other keeps its place with a content no
-    /// text can hold (a fresh random string per load, never shown), so the tokens after it keep their ids.
+    /// prompt will hold (a fresh random 128-bit string per load, never shown), so the tokens after it keep their ids.
     /// </summary>
     public void WriteForOrdinaryText(Stream stream)
     {
@@ -115,7 +115,10 @@ internal sealed class TokenizerJson
         {
             var numbered = vocabulary.TryGetValue(token.Content, out var id) ? id : next++;
             if (numbered != token.Id)
-                throw new ModelConfigException($"{path}: added token {token.Content} has id {token.Id}, but the tokenizers library numbers it {numbered}");
+            {
+                throw new ModelConfigException(
+                    $"{path}: added token {token.Content} has id {token.Id}, but the tokenizers library numbers it {numbered}");
+            }
         }
     }
 }

@@ -17,8 +17,8 @@ public sealed class TokenizerJsonDecoderTests
     public void AMetaspaceDecoderDecodesAsTheLibrary(string prependScheme)
     {
         using var directory = new TemporaryDirectory();
-        var path = WriteVariant(Metaspace, directory.Path, json =>
-            json["decoder"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁", ["prepend_scheme"] = prependScheme, ["split"] = false });
+        var decoder = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁", ["prepend_scheme"] = prependScheme, ["split"] = false };
+        var path = WriteVariant(Metaspace, directory.Path, json => json["decoder"] = decoder);
         AssertDecodesAsTheLibrary(path, HfTokenizerTableTests.Sequences(HfTokenizer.Load(path)));
     }
 
