@@ -25,13 +25,17 @@ internal static partial class Cl100kVocabulary
 
     static readonly Lazy<byte[][]> RankBytes = new(ReadRankBytes);
     static readonly Lazy<TiktokenTokenizer> OrdinaryTokenizer = new(CreateOrdinary);
-    static readonly Lazy<Dictionary<string, int>> RankByLatin1 = new(() => Enumerable.Range(0, NumRanks).ToDictionary(r => Encoding.Latin1.GetString(Ranks[r])));
+    static readonly Lazy<Dictionary<string, int>> RankByLatin1 = new(() => RanksBy(bytes => Encoding.Latin1.GetString(bytes)));
+    static readonly Lazy<Dictionary<string, int>> RankByByteLevelSpelling = new(() => RanksBy(bytes => ByteLevelAlphabet.Spell(bytes)));
 
     /// <summary>tiktoken's cl100k_base split pattern, with atomic groups for its possessive quantifiers.</summary>
     [GeneratedRegex(@"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)\p{L}+|\p{N}{1,3}| ?(?>[^\s\p{L}\p{N}]+)[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+")]
     private static partial Regex SplitPattern();
 
     public static byte[][] Ranks => RankBytes.Value;
+
+    /// <summary>Every rank by its bytes spelled in GPT-2's byte-level alphabet, as tokenizer.json vocabularies spell them.</summary>
+    public static Dictionary<string, int> RankBySpelling => RankByByteLevelSpelling.Value;
 
     /// <summary>tiktoken's `encode_ordinary`: each piece of the split pattern byte-pair encoded, no special tokens.</summary>
     public static int[] EncodeOrdinary(string text)
@@ -47,6 +51,8 @@ internal static partial class Cl100kVocabulary
         }
         return [.. ids];
     }
+
+    static Dictionary<string, int> RanksBy(Func<byte[], string> spelling) => Enumerable.Range(0, NumRanks).ToDictionary(r => spelling(Ranks[r]));
 
     static Stream OpenData()
     {

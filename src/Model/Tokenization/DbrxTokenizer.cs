@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Rex.Model.Config;
 
 namespace Rex.Model.Tokenization;
@@ -7,10 +8,11 @@ namespace Rex.Model.Tokenization;
 /// <summary>
 /// DBRX's tokenizer: cl100k_base plus its special and added tokens (`&lt;|endoftext|&gt;` 100257,
 /// `&lt;|pad|&gt;` 100277, `&lt;|im_start|&gt;` 100278, `&lt;|im_end|&gt;` 100279, read from
-/// `tokenizer_config.json`'s `added_tokens_decoder` when present). Text is always encoded as ordinary text:
-/// special tokens enter a prompt only through <see cref="ChatTemplate"/> or explicit ids. Thread-safe.
+/// `tokenizer_config.json`'s `added_tokens_decoder` when present). Text is encoded as ordinary text: special tokens
+/// enter a prompt only through a template (<see cref="ChatTemplate"/>, <see cref="EncodeChat"/>) or explicit ids.
+/// DBRX adds nothing to a prompt (no BOS). Thread-safe.
 /// </summary>
-public sealed class DbrxTokenizer
+public sealed class DbrxTokenizer : ITokenizer
 {
     public const string ConfigFileName = "tokenizer_config.json";
     public const string EndOfText = "<|endoftext|>";
@@ -32,11 +34,15 @@ public sealed class DbrxTokenizer
 
     readonly Dictionary<int, byte[]> specialBytes;
     readonly Dictionary<string, int> idBySpecial;
+    readonly Regex specialPattern;
 
     DbrxTokenizer(Dictionary<int, string> specialById)
     {
         specialBytes = specialById.ToDictionary(p => p.Key, p => Encoding.UTF8.GetBytes(p.Value));
         idBySpecial = specialById.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+        // Longest first, so that a special token that begins another never cuts it short.
+        var alternatives = idBySpecial.Keys.Where(k => k.Length > 0).OrderByDescending(k => k.Length).Select(Regex.Escape);
+        specialPattern = new Regex(string.Join('|', alternatives), RegexOptions.CultureInvariant);
     }
 
     public static DbrxTokenizer Default { get; } = new(new Dictionary<int, string>(DefaultSpecialTokens));
@@ -70,10 +76,32 @@ public sealed class DbrxTokenizer
     /// <summary>Encodes text as ordinary text: `&lt;|endoftext|&gt;` in user content stays characters, never id 100257.</summary>
     public int[] Encode(string text) => text.Length == 0 ? [] : Cl100kVocabulary.EncodeOrdinary(text);
 
+    /// <summary>
+    /// A rendered template as tiktoken's `encode(allowed_special="all")`: each special token's string is its id, the
+    /// text between them is ordinary text.
+    /// </summary>
+    public int[] EncodeChat(string rendered)
+    {
+        var ids = new List<int>();
+        var start = 0;
+        foreach (var match in specialPattern.EnumerateMatches(rendered))
+        {
+            ids.AddRange(Encode(rendered[start..match.Index]));
+            ids.Add(idBySpecial[rendered.Substring(match.Index, match.Length)]);
+            start = match.Index + match.Length;
+        }
+        ids.AddRange(Encode(rendered[start..]));
+        return [.. ids];
+    }
+
     public int SpecialTokenId(string content) =>
         idBySpecial.TryGetValue(content, out var id) ? id : throw new KeyNotFoundException($"no special token {content}");
 
     public bool IsSpecial(int id) => specialBytes.ContainsKey(id);
+
+    /// <summary>A special token's content, or an ordinary rank spelled as DBRX's tokenizer.json spells it (byte-level: `Ġthe`).</summary>
+    public int? TokenId(string token) =>
+        idBySpecial.TryGetValue(token, out var id) || Cl100kVocabulary.RankBySpelling.TryGetValue(token, out id) ? id : null;
 
     /// <summary>The UTF-8 bytes a token stands for; empty for ids with no token (padding rows of the embedding).</summary>
     public ReadOnlySpan<byte> TokenBytes(int id)

@@ -4,9 +4,11 @@ namespace Rex.Model.Tokenization;
 
 /// <summary>
 /// Turns a stream of token ids into text without ever emitting half a character: a token can end inside a
-/// multi-byte UTF-8 sequence (emoji, CJK), so its bytes wait in the decoder until the character is whole.
+/// multi-byte UTF-8 sequence (emoji, CJK), so its bytes wait in the decoder until the character is whole. The text is
+/// running text, a continuation of the prompt: a metaspace tokenizer's first token keeps its leading space, which
+/// <see cref="ITokenizer.Decode"/> of a whole text drops, as vLLM's output text keeps it.
 /// </summary>
-public sealed class StreamingDetokenizer(DbrxTokenizer tokenizer, bool skipSpecialTokens = true)
+public sealed class StreamingDetokenizer(ITokenizer tokenizer, bool skipSpecialTokens = true)
 {
     readonly Decoder decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
     char[] chars = new char[64];

@@ -104,5 +104,26 @@ public sealed class DbrxTokenizerTests
     }
 
     [Fact]
+    public void EncodeChatMatchesSpecialTokensAndEncodesTheRestAsOrdinaryText()
+    {
+        var rendered = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi 🎉<|im_end|>\n<|im_start|>assistant\n";
+        var messages = new[] { new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi 🎉") };
+        Assert.Equal(new ChatTemplate(Tokenizer).Encode(messages), Tokenizer.EncodeChat(rendered));
+        Assert.Equal([100257, .. Tokenizer.Encode("x"), 100277], Tokenizer.EncodeChat("<|endoftext|>x<|pad|>"));
+        Assert.Empty(Tokenizer.EncodeChat(""));
+    }
+
+    [Fact]
+    public void TokenIdsOfSpecialTokensAndOfRanksSpelledByteLevel()
+    {
+        Assert.Equal(100279, Tokenizer.TokenId("<|im_end|>"));
+        Assert.Equal(791, Tokenizer.TokenId("The"));
+        Assert.Equal(279, Tokenizer.TokenId("Ġthe"));
+        Assert.Equal(198, Tokenizer.TokenId("Ċ"));
+        Assert.Null(Tokenizer.TokenId(" the"));
+        Assert.Null(Tokenizer.TokenId("<|not_a_token|>"));
+    }
+
+    [Fact]
     public void IdsWithoutATokenDecodeToNothing() => Assert.Equal("a", Tokenizer.Decode([64, 100300, 100351]));
 }
