@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Grpc.Core;
+using Rex.Protos.Api;
 using Rex.Tests;
 
 namespace Rex.EndToEnd.Tests;
@@ -21,6 +23,13 @@ public sealed class ModelFamilyTests
         foreach (var (prompt, tokens) in FixtureGreedy.For(family)) Assert.Equal(tokens, await GatewayClient.Greedy(gateway.Client, prompt));
         var concurrent = await Task.WhenAll(FixtureGreedy.For(family).Select(f => GatewayClient.Greedy(gateway.Client, f.Prompt)));
         Assert.Equal(FixtureGreedy.For(family).Select(f => f.Tokens), concurrent);
+
+        // The fixtures ship no tokenizer: ids in, ids out, and text is refused by name rather than guessed.
+        var reply = await gateway.Client.GenerateAsync(new GenerateRequest { TokenIds = new TokenIds { Ids = { 1, 2 } } });
+        Assert.Equal("", reply.Text);
+        var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GenerateAsync(new GenerateRequest { Text = "Hello" }));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains($"text: model '{family}-tiny' has no tokenizer (its directory holds no tokenizer.json): send token ids", error.Status.Detail);
     }
 
     [Theory]

@@ -22,7 +22,7 @@ public sealed class PublicApiTests(FixtureModelGateway server) : IClassFixture<F
             Sampling = new SamplingParameters { MaxTokens = 8, IgnoreEos = true },
         };
         var unary = await Client.ChatAsync(request);
-        var template = new Model.Tokenization.ChatTemplate(Model.Tokenization.DbrxTokenizer.Default)
+        var template = Model.Tokenization.ChatMlFallback.For(Model.Tokenization.DbrxTokenizer.Default)!
             .Encode([new("system", "Be brief."), new("user", "Hi <|im_end|> there")]);
         Assert.Equal(template.Length, unary.Usage.PromptTokens);
         Assert.Equal(ServingOracle.AloneGreedy([template], 8)[0], unary.TokenIds);

@@ -20,29 +20,40 @@ internal static class GenerateCommand
     {
         using (engine)
         {
-            var prompt = ids ?? Encode(engine.Tokenizer, text!, chat);
+            var prompt = ids ?? Encode(engine, text!, chat);
             var result = engine.Generate([new GenerationRequest(prompt, sampling)])[0];
             return new Report(result.TokenIds, result.Text, result.FinishReason.ToWireName());
         }
     }
 
-    // Chat prompts are rendered here with DBRX's tokenizer and sent as ids; plain text goes as text.
-    static GenerateRequest Request(string? text, int[]? ids, bool chat, SamplingParams sampling)
+    // On a server the text goes as text, and a chat prompt through Chat, so the server's own tokenizer and template apply.
+    static void Remote(RexClient client, string? text, int[]? ids, bool chat, SamplingParams sampling, bool json, TextWriter output)
     {
-        var request = new GenerateRequest { Sampling = SamplingOptions.ToWire(sampling) };
-        if (ids is null && !chat) request.Text = text!;
-        else request.TokenIds = new TokenIds { Ids = { ids ?? Encode(DbrxTokenizer.Default, text!, chat) } };
-        return request;
+        var wire = SamplingOptions.ToWire(sampling);
+        if (chat)
+        {
+            var request = new ChatRequest { Messages = { new Protos.Api.ChatMessage { Role = "user", Content = text! } }, Sampling = wire };
+            if (json) output.WriteLine(CliJson.Serialize(Whole(client.ChatAsync(request).GetAwaiter().GetResult())));
+            else StreamedText.Print(client.ChatStreamAsync(request), output).GetAwaiter().GetResult();
+            return;
+        }
+        var generate = new GenerateRequest { Sampling = wire };
+        if (ids is null) generate.Text = text!;
+        else generate.TokenIds = new TokenIds { Ids = { ids } };
+        if (json) output.WriteLine(CliJson.Serialize(Whole(client.GenerateAsync(generate).GetAwaiter().GetResult())));
+        else StreamedText.Print(client.GenerateStreamAsync(generate), output).GetAwaiter().GetResult();
     }
 
-    static Report Remote(RexClient client, GenerateRequest request)
-    {
-        var response = client.GenerateAsync(request).GetAwaiter().GetResult();
-        return new Report([.. response.TokenIds], response.Text, response.FinishReason);
-    }
+    static Report Whole(GenerateResponse response) => new([.. response.TokenIds], response.Text, response.FinishReason);
 
-    static int[] Encode(DbrxTokenizer tokenizer, string text, bool chat) =>
-        chat ? new ChatTemplate(tokenizer).Encode([new Model.Tokenization.ChatMessage("user", text)]) : tokenizer.Encode(text);
+    static int[] Encode(ReferenceEngine engine, string text, bool chat)
+    {
+        if (!chat)
+            return (engine.Tokenizer ?? throw new ArgumentException("--prompt: the model has no tokenizer (no tokenizer.json): give --token-ids", "--prompt"))
+                .Encode(text);
+        var template = engine.Chat ?? throw new ArgumentException("--chat: the model has no chat template (tokenizer_config.json's chat_template)", "--chat");
+        return template.Encode([new Model.Tokenization.ChatMessage("user", text)]);
+    }
 
     public static Command Create()
     {
@@ -75,9 +86,7 @@ internal static class GenerateCommand
                 return;
             }
             using var client = new RexClient(address);
-            var request = Request(text, ids, parse.GetValue(chat), sampling.Read(parse));
-            if (parse.GetValue(json)) output.WriteLine(CliJson.Serialize(Remote(client, request)));
-            else StreamedText.Print(client.GenerateStreamAsync(request), output).GetAwaiter().GetResult();
+            Remote(client, text, ids, parse.GetValue(chat), sampling.Read(parse), parse.GetValue(json), output);
         });
         return command;
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Options;
 using Rex.Gateway.Grains;
 using Rex.Gateway.Hosting;
@@ -23,7 +24,20 @@ public sealed class GenerationFront(LocalGateway gateway, ModelCatalog catalog, 
 
     public int VocabSize => catalog.Directory.Config.VocabSize;
 
-    public DbrxTokenizer Tokenizer => catalog.Directory.Tokenizer;
+    /// <summary>Ids to text, special tokens left out; a field of the request names what fails for a model without a tokenizer.</summary>
+    public string Decode(IEnumerable<int> ids, string field) => Tokenizer(field).Decode(ids);
+
+    /// <summary>
+    /// A token's text in running text, special tokens included (what logprobs report): its bytes as UTF-8, so that a
+    /// SentencePiece-style token keeps the space it starts with. Empty for a model without a tokenizer.
+    /// </summary>
+    public string TokenText(int id) => Encoding.UTF8.GetString(TokenBytes(id));
+
+    /// <summary>The UTF-8 bytes a token stands for; empty for a model without a tokenizer.</summary>
+    public ReadOnlySpan<byte> TokenBytes(int id) => catalog.Directory.Tokenizer is { } tokenizer ? tokenizer.TokenBytes(id) : [];
+
+    ITokenizer Tokenizer(string field) => catalog.Directory.Tokenizer
+        ?? throw new ArgumentException($"{field}: model '{catalog.Name}' has no tokenizer (its directory holds no tokenizer.json): send token ids", field);
 
     /// <summary>
     /// An empty name means the only model served here. The message quotes at most 64 characters of a wrong name: a
@@ -42,7 +56,7 @@ public sealed class GenerationFront(LocalGateway gateway, ModelCatalog catalog, 
     public int[] EncodeText(string text, string field)
     {
         CheckChars(text.Length, field);
-        return Tokenizer.Encode(text);
+        return Tokenizer(field).Encode(text);
     }
 
     public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, string field)
@@ -52,7 +66,9 @@ public sealed class GenerationFront(LocalGateway gateway, ModelCatalog catalog, 
         for (var i = 0; i < messages.Count; i++)
             if (string.IsNullOrWhiteSpace(messages[i].Role))
                 throw new ArgumentException($"{field}[{i}].role must not be empty", field);
-        return new ChatTemplate(Tokenizer).Encode(messages);
+        var chat = catalog.Directory.Chat ?? throw new ArgumentException(
+            $"{field}: model '{catalog.Name}' has no chat template (tokenizer_config.json's chat_template) and no ChatML tokens to fall back on", field);
+        return chat.Encode(messages);
     }
 
     public void CheckTokenIds(IReadOnlyCollection<int> ids, string field)

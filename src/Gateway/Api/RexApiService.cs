@@ -34,7 +34,7 @@ public sealed class RexApiService(GenerationFront front) : Protos.Api.Rex.RexBas
         {
             front.CheckModel(request.Model);
             front.CheckTokenIds(request.TokenIds, "token_ids");
-            return Task.FromResult(new DetokenizeResponse { Text = front.Tokenizer.Decode(request.TokenIds) });
+            return Task.FromResult(new DetokenizeResponse { Text = front.Decode(request.TokenIds, "token_ids") });
         });
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
@@ -118,7 +118,7 @@ public sealed class RexApiService(GenerationFront front) : Protos.Api.Rex.RexBas
         return token;
     });
 
-    string TokenText(int id) => front.Tokenizer.Decode([id], skipSpecialTokens: false);
+    string TokenText(int id) => front.TokenText(id);
 
     // Unset fields keep SamplingParams' defaults; validation happens in the engine, naming the field.
     internal static SamplingParams Sampling(SamplingParameters wire)

@@ -43,12 +43,12 @@ public sealed class LogprobTokens(GenerationFront front)
         return new ChatLogprobs(content);
     }
 
-    string Text(int id) => front.Tokenizer.Decode([id], skipSpecialTokens: false);
+    string Text(int id) => front.TokenText(id);
 
     /// <summary>OpenAI sends bytes as a list of numbers (System.Text.Json would write a byte[] as base64).</summary>
     int[] Bytes(int id)
     {
-        var bytes = front.Tokenizer.TokenBytes(id);
+        var bytes = front.TokenBytes(id);
         var numbers = new int[bytes.Length];
         for (var i = 0; i < bytes.Length; i++) numbers[i] = bytes[i];
         return numbers;

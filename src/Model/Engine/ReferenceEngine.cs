@@ -14,17 +14,21 @@ namespace Rex.Model.Engine;
 /// running. The oracle the distributed engine is checked against. Not thread-safe: one caller at a time
 /// (TorchSharp's inference mode and dispose scopes are per thread).
 /// </summary>
-public sealed class ReferenceEngine(LocalModel model, DbrxTokenizer tokenizer, GenerationConfig generation) : IDisposable
+public sealed class ReferenceEngine(LocalModel model, ITokenizer? tokenizer, IChatPrompt? chat, GenerationConfig generation) : IDisposable
 {
     public ModelConfig Config => model.Config;
 
-    public DbrxTokenizer Tokenizer => tokenizer;
+    /// <summary>The model's tokenizer; null for a model that takes token ids only.</summary>
+    public ITokenizer? Tokenizer => tokenizer;
+
+    /// <summary>How the model's conversations become prompts; null for a model without a chat template.</summary>
+    public IChatPrompt? Chat => chat;
 
     public static ReferenceEngine Load(string modelPath, ComputePlacement placement, LoadFormat loadFormat = LoadFormat.Safetensors,
         JsonObject? overrides = null)
     {
         using var directory = ModelDirectory.Open(modelPath, loadFormat, overrides);
-        return new ReferenceEngine(LocalModel.Load(directory, placement), directory.Tokenizer, directory.Generation);
+        return new ReferenceEngine(LocalModel.Load(directory, placement), directory.Tokenizer, directory.Chat, directory.Generation);
     }
 
     /// <param name="prefilled">Called once the prefill step has sampled every sequence's first token (for timing it

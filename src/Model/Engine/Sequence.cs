@@ -14,7 +14,7 @@ public sealed class Sequence
     readonly List<int> output = [];
     readonly List<TokenLogprob> logprobs = [];
     readonly StringBuilder text = new();
-    readonly StreamingDetokenizer detokenizer;
+    readonly StreamingDetokenizer? detokenizer; // null: a model without a tokenizer has no text
     readonly HashSet<int> stopTokenIds;
     readonly int maxSeqLen;
     readonly int longestStop;
@@ -22,13 +22,13 @@ public sealed class Sequence
     int deliveredText;
 
     public Sequence(IReadOnlyList<int> promptIds, SamplingParams sampling, IReadOnlyList<int> defaultStopTokenIds,
-        DbrxTokenizer tokenizer, int maxSeqLen)
+        ITokenizer? tokenizer, int maxSeqLen)
     {
         PromptIds = promptIds;
         Sampling = sampling;
         this.maxSeqLen = maxSeqLen;
         Random = new SequenceRandom(sampling.Seed ?? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)));
-        detokenizer = new StreamingDetokenizer(tokenizer);
+        detokenizer = tokenizer is null ? null : new StreamingDetokenizer(tokenizer);
         stopTokenIds = sampling.IgnoreEos ? [] : [.. sampling.StopTokenIds ?? defaultStopTokenIds];
         longestStop = sampling.Stop.Count == 0 ? 0 : sampling.Stop.Max(s => s.Length);
     }
@@ -65,7 +65,7 @@ public sealed class Sequence
             return;
         }
         var before = text.Length;
-        text.Append(detokenizer.Add(token));
+        if (detokenizer is not null) text.Append(detokenizer.Add(token));
         if (CutAtStopString(before)) return;
         if (output.Count >= Sampling.MaxTokens || PromptIds.Count + output.Count >= maxSeqLen)
             Finish(Engine.FinishReason.Length);
@@ -112,7 +112,7 @@ public sealed class Sequence
 
     void Finish(FinishReason reason)
     {
-        text.Append(detokenizer.Flush());
+        if (detokenizer is not null) text.Append(detokenizer.Flush());
         FinishReason = reason;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Rex.Model.Checkpoint;
 using Rex.Model.Config;
+using Rex.Model.Tokenization;
 
 namespace Rex.Model.Models;
 
@@ -18,6 +19,9 @@ internal sealed class Dbrx : IModelFamily
 
     /// <summary>cl100k's `&lt;|endoftext|&gt;` and DBRX's `&lt;|im_end|&gt;`.</summary>
     public IReadOnlyList<int> DefaultEosTokenIds => [100257, 100279];
+
+    /// <summary>DBRX's tokenizer is tiktoken's cl100k_base with DBRX's added tokens, which Rex carries.</summary>
+    public ITokenizer DefaultTokenizer => DbrxTokenizer.Default;
 
     static readonly ConfigFieldNames Fields = new()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Rex.Model.Config;
+using Rex.Model.Tokenization;
 
 namespace Rex.Model.Models;
 
@@ -17,6 +18,9 @@ internal interface IModelFamily
 
     /// <summary>The ids that end a generation when neither config.json nor generation_config.json names them.</summary>
     IReadOnlyList<int> DefaultEosTokenIds => [];
+
+    /// <summary>The tokenizer of a model directory that holds none of its own (no tokenizer.json); null: token ids only.</summary>
+    ITokenizer? DefaultTokenizer => null;
 
     /// <summary>The description of a model from its config.json (absent fields take transformers' defaults), not yet validated.</summary>
     ModelConfig Read(JsonFields config);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Rex.Model.Config;
+using Rex.Model.Tokenization;
 
 namespace Rex.Model.Models;
 
@@ -13,6 +14,9 @@ public static class ModelFamilies
 
     /// <summary>config.json of a tiny random model of a family (what `rex model init-tiny --family` writes).</summary>
     public static JsonObject TinyConfig(string family) => Named(family).TinyConfig();
+
+    /// <summary>The tokenizer of a model of this family whose directory holds none; null: token ids only.</summary>
+    public static ITokenizer? DefaultTokenizer(string family) => Named(family).DefaultTokenizer;
 
     internal static IModelFamily Named(string family) =>
         All.FirstOrDefault(f => f.ModelType == family)

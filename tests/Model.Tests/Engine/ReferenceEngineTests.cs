@@ -24,7 +24,7 @@ public sealed class ReferenceEngineTests(FixtureEngines engines) : IClassFixture
         var result = Generate(new SamplingParams { MaxTokens = 5 });
         Assert.Equal(Greedy[..5], result.TokenIds);
         Assert.Equal(FinishReason.Length, result.FinishReason);
-        Assert.Equal(Engine.Tokenizer.Decode(Greedy[..5]), result.Text);
+        Assert.Equal(Engine.Tokenizer!.Decode(Greedy[..5]), result.Text);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class ReferenceEngineTests(FixtureEngines engines) : IClassFixture
         var result = Generate(new SamplingParams { MaxTokens = 10, StopTokenIds = [14031] });
         Assert.Equal(Greedy[..2], result.TokenIds);
         Assert.Equal(FinishReason.Stop, result.FinishReason);
-        Assert.Equal(Engine.Tokenizer.Decode(Greedy[..1]), result.Text);
+        Assert.Equal(Engine.Tokenizer!.Decode(Greedy[..1]), result.Text);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class ReferenceEngineTests(FixtureEngines engines) : IClassFixture
     [Fact]
     public void AStopStringCutsTheTextBeforeIt()
     {
-        var text = Engine.Tokenizer.Decode(Greedy);
+        var text = Engine.Tokenizer!.Decode(Greedy);
         var stop = text.Substring(text.Length / 2, 3);
         var result = Generate(new SamplingParams { MaxTokens = Greedy.Length, Stop = [stop] });
         Assert.Equal(FinishReason.Stop, result.FinishReason);

@@ -108,7 +108,7 @@ public sealed class DbrxTokenizerTests
     {
         var rendered = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi 🎉<|im_end|>\n<|im_start|>assistant\n";
         var messages = new[] { new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi 🎉") };
-        Assert.Equal(new ChatTemplate(Tokenizer).Encode(messages), Tokenizer.EncodeChat(rendered));
+        Assert.Equal(ChatMlFallback.For(Tokenizer)!.Encode(messages), Tokenizer.EncodeChat(rendered));
         Assert.Equal([100257, .. Tokenizer.Encode("x"), 100277], Tokenizer.EncodeChat("<|endoftext|>x<|pad|>"));
         Assert.Empty(Tokenizer.EncodeChat(""));
     }

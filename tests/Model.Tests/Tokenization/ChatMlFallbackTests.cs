@@ -2,10 +2,10 @@ using Rex.Model.Tokenization;
 
 namespace Rex.Model.Tests.Tokenization;
 
-public sealed class ChatTemplateTests
+public sealed class ChatMlFallbackTests
 {
     static readonly DbrxTokenizer Tokenizer = DbrxTokenizer.Default;
-    static readonly ChatTemplate Template = new(Tokenizer);
+    static readonly ChatMlFallback Template = ChatMlFallback.For(Tokenizer)!;
 
     [Fact]
     public void RendersChatMlWithSpecialTokensOnlyFromTheTemplate()
@@ -24,6 +24,10 @@ public sealed class ChatTemplateTests
         var ids = Template.Encode([new ChatMessage("user", "Hello")], addGenerationPrompt: false);
         Assert.Equal([100278, .. Tokenizer.Encode("user\nHello"), 100279], ids);
     }
+
+    [Fact]
+    public void ATokenizerWithoutChatMlTokensHasNoFallback() =>
+        Assert.Null(ChatMlFallback.For(HfTokenizer.Load(Path.Combine(Rex.Tests.TestPaths.Fixtures, "tokenizers", "metaspace", HfTokenizer.FileName))));
 
     [Fact]
     public void EmptyConversationsAndRolesAreRefused()
