@@ -61,7 +61,7 @@ internal static partial class Filters
     {
         var slots = arguments.Bind("sort", "reverse", "case_sensitive", "attribute");
         var key = SortKey(slots[1], slots[2]);
-        return new ListValue(Ordered(Iterate(value, "sort"), key, descending: slots[0] is { IsTrue: true }));
+        return new ListValue(Operators.Sorted(Iterate(value, "sort"), key, descending: slots[0] is { IsTrue: true }));
     }
 
     static Value DictSort(Value value, Arguments arguments)
@@ -72,7 +72,7 @@ internal static partial class Filters
         if (by is not ("key" or "value")) throw new JinjaRenderException("dictsort: you can only sort by either 'key' or 'value'");
         var pairs = dict.Entries.Select(e => (Value)new ListValue([e.Key, e.Value], SequenceKind.Tuple)).ToList();
         var key = SortKey(slots[0], Value.From(by == "key" ? 0 : 1));
-        return new ListValue(Ordered(pairs, key, descending: slots[2] is { IsTrue: true }));
+        return new ListValue(Operators.Sorted(pairs, key, descending: slots[2] is { IsTrue: true }));
     }
 
     static Value Unique(Value value, Arguments arguments)
@@ -104,6 +104,8 @@ internal static partial class Filters
     /// <summary>map(attribute='x', default=...) or map('filter', args...): each item through the getter or the filter.</summary>
     static Value Map(Value value, Arguments arguments)
     {
+        // As jinja2, which maps over a false value (None, Undefined, []) without looking at it or the arguments.
+        if (!value.IsTrue) return Generator([]);
         var items = Iterate(value, "map");
         if (arguments.Positional.Count == 0)
         {
@@ -120,6 +122,8 @@ internal static partial class Filters
     /// <summary>select/reject: items for which the named test (truthiness without one) passes, or fails.</summary>
     static Value Select(Value value, Arguments arguments, string name, bool keep)
     {
+        // As jinja2, which selects from a false value (None, Undefined, []) without looking at it or the arguments.
+        if (!value.IsTrue) return Generator([]);
         var test = Predicate(arguments.OnlyPositional(name), 0);
         return Generator(Iterate(value, name).Where(item => test(item) == keep));
     }
@@ -127,6 +131,7 @@ internal static partial class Filters
     /// <summary>selectattr/rejectattr: as select/reject, testing each item's attribute.</summary>
     static Value SelectAttribute(Value value, Arguments arguments, string name, bool keep)
     {
+        if (!value.IsTrue) return Generator([]);
         var positional = arguments.OnlyPositional(name);
         if (positional.Count == 0) throw new JinjaRenderException($"{name}: missing attribute");
         var getter = AttributeGetter(positional[0]);
@@ -150,12 +155,5 @@ internal static partial class Filters
         var getter = attribute is null or NoneValue ? (item => item) : AttributeGetter(attribute);
         if (caseSensitive is { IsTrue: true }) return getter;
         return item => getter(item) is StringValue text ? new StringValue(text.Value.ToLowerInvariant()) : getter(item);
-    }
-
-    // A stable sort, as Python's sorted() (reverse=True keeps equal items in their order too).
-    static List<Value> Ordered(IReadOnlyList<Value> items, Func<Value, Value> key, bool descending)
-    {
-        var comparer = Comparer<Value>.Create((a, b) => Operators.Order(a, b));
-        return descending ? [.. items.OrderByDescending(key, comparer)] : [.. items.OrderBy(key, comparer)];
     }
 }

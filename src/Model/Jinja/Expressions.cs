@@ -24,8 +24,13 @@ internal sealed record ItemAccess(Expression Target, Expression Key) : Expressio
 /// <summary>`target[start:stop:step]`, any part optional.</summary>
 internal sealed record Slice(Expression Target, Expression? Start, Expression? Stop, Expression? Step) : Expression;
 
-/// <summary>The arguments written at a call, filter or test: positional, then keyword.</summary>
-internal sealed record CallArguments(IReadOnlyList<Expression> Positional, IReadOnlyList<KeyValuePair<string, Expression>> Keywords)
+/// <summary>
+/// The arguments written at a call, filter or test: positional, then keyword, and the `*items` and `**mapping` that
+/// add more of each.
+/// </summary>
+internal sealed record CallArguments(
+    IReadOnlyList<Expression> Positional, IReadOnlyList<KeyValuePair<string, Expression>> Keywords, Expression? MorePositional = null,
+    Expression? MoreKeywords = null)
 {
     public static readonly CallArguments None = new([], []);
 }

@@ -47,7 +47,7 @@ internal static class JsonDumps
                     Container('[', ']', list.Items, level, Write);
                     break;
                 case DictValue dict:
-                    var entries = options.SortKeys ? dict.Entries.OrderBy(e => e.Key, Comparer<Value>.Create((a, b) => Operators.Order(a, b))) : dict.Entries.AsEnumerable();
+                    var entries = options.SortKeys ? Operators.Sorted(dict.Entries, e => e.Key) : dict.Entries.AsEnumerable();
                     Container('{', '}', [.. entries], level, (entry, inner) =>
                     {
                         String(Key(entry.Key));

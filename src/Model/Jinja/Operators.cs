@@ -10,6 +10,8 @@ internal static class Operators
     public static Value Binary(string op, Value left, Value right)
     {
         if (op == "~") return new StringValue(left.ToString() + right.ToString());
+        // str % anything formats, Undefined included (it formats as "").
+        if (op == "%" && left is StringValue format) return new StringValue(PrintfFormat.Apply(format.Value, right));
         FailIfUndefined(left);
         FailIfUndefined(right);
         if (op == "/" && right.TryGetNumber(out var divisor) && divisor == 0 && left.TryGetNumber(out _))
@@ -25,6 +27,8 @@ internal static class Operators
         }
         return (op, left, right) switch
         {
+            ("+", StringValue l, StringValue r) when l.IsMarkup || r.IsMarkup =>
+                new StringValue(Markup.Escape(l) + Markup.Escape(r), isMarkup: true),
             ("+", StringValue l, StringValue r) => new StringValue(l.Value + r.Value),
             ("+", StringValue, _) => throw new JinjaRenderException($"can only concatenate str (not \"{right.TypeName}\") to str"),
             ("+", ListValue l, ListValue r) when l.Kind == r.Kind && l.Kind != SequenceKind.Generator =>
@@ -32,7 +36,6 @@ internal static class Operators
             ("+", ListValue { Kind: not SequenceKind.Generator } l, _) =>
                 throw new JinjaRenderException($"can only concatenate {l.TypeName} (not \"{right.TypeName}\") to {l.TypeName}"),
             ("*", _, _) when (Repeat(left, right) ?? Repeat(right, left)) is { } repeated => repeated,
-            ("%", StringValue format, _) => new StringValue(PrintfFormat.Apply(format.Value, right)),
             _ => throw new JinjaRenderException($"unsupported operand type(s) for {op}: '{left.TypeName}' and '{right.TypeName}'"),
         };
     }
@@ -79,6 +82,24 @@ internal static class Operators
         throw new JinjaRenderException($"'{op}' not supported between instances of '{left.TypeName}' and '{right.TypeName}'");
     }
 
+    /// <summary>
+    /// A stable sort by Python's ordering, as sorted() does (reverse=True keeps equal items in their order too).
+    /// Equal keys are never ordered, so keys that cannot be ordered but are equal (two Undefined) do not fail.
+    /// </summary>
+    public static List<T> Sorted<T>(IEnumerable<T> items, Func<T, Value> key, bool descending = false)
+    {
+        var comparer = Comparer<Value>.Create((a, b) => a.EqualTo(b) ? 0 : Order(a, b));
+        try
+        {
+            return descending ? [.. items.OrderByDescending(key, comparer)] : [.. items.OrderBy(key, comparer)];
+        }
+        catch (InvalidOperationException e) when (e.InnerException is JinjaRenderException failure)
+        {
+            // The sort wraps what the comparison threw; the comparison's own error says what could not be ordered.
+            throw failure;
+        }
+    }
+
     /// <summary>`item in container`: a substring, a list member, a dict key.</summary>
     public static bool Contains(Value container, Value item) => container switch
     {
@@ -102,7 +123,7 @@ internal static class Operators
         "*" => new IntValue(checked(a * b)),
         "//" => new IntValue(FloorDivide(a, b)),
         "%" => b == 0 ? throw new JinjaRenderException("integer modulo by zero") : new IntValue(checked(a - FloorDivide(a, b) * b)),
-        "**" => b >= 0 ? new IntValue(Power(a, b)) : new FloatValue(Math.Pow(a, b)),
+        "**" => b >= 0 ? new IntValue(Power(a, b)) : new FloatValue(FloatPower(a, b)),
         _ => throw new JinjaRenderException($"unsupported operand type(s) for {op}: 'int' and 'int'"),
     };
 
@@ -134,15 +155,27 @@ internal static class Operators
         "/" => x / y,
         "//" => y == 0 ? throw new JinjaRenderException("float floor division by zero") : Math.Floor(x / y),
         "%" => y == 0 ? throw new JinjaRenderException("float modulo") : FloorModulo(x, y),
-        "**" => Math.Pow(x, y),
+        "**" => FloatPower(x, y),
         _ => throw new JinjaRenderException($"unsupported operand type(s) for {op}: 'float' and 'float'"),
     };
 
-    // CPython's float %: C's fmod, moved into the divisor's sign.
+    // CPython's float %: C's fmod, moved into the divisor's sign (a zero takes the divisor's sign too).
     static double FloorModulo(double x, double y)
     {
         var remainder = x % y;
-        return remainder != 0 && remainder < 0 != y < 0 ? remainder + y : remainder;
+        if (remainder == 0) return Math.CopySign(0, y);
+        return remainder < 0 != y < 0 ? remainder + y : remainder;
+    }
+
+    // Python's float **: errors where C's pow would quietly give inf or nan.
+    static double FloatPower(double x, double y)
+    {
+        if (x == 0 && y < 0) throw new JinjaRenderException("0.0 cannot be raised to a negative power");
+        var power = Math.Pow(x, y);
+        if (double.IsNaN(power) && !double.IsNaN(x) && !double.IsNaN(y))
+            throw new JinjaRenderException("a negative number raised to a fractional power is complex, which is not supported");
+        if (double.IsInfinity(power) && double.IsFinite(x) && double.IsFinite(y)) throw new JinjaRenderException("Numerical result out of range");
+        return power;
     }
 
     // str * n and list * n (n <= 0 gives an empty one), or null when the operands are not a sequence and an int.

@@ -125,26 +125,30 @@ internal sealed partial class Parser
 
     Expression? SliceBound() => reader.Current.IsOperator(":") || reader.Current.IsOperator("]") ? null : Expression();
 
+    /// <summary>`(a, b, name=c, *items, **mapping)`: positional before keyword, as Python requires.</summary>
     CallArguments CallArgs()
     {
         reader.Expect(TokenKind.Operator, "(");
         var positional = new List<Expression>();
         var keywords = new List<KeyValuePair<string, Expression>>();
+        Expression? morePositional = null;
+        Expression? moreKeywords = null;
         var arguments = Sequence(")", () =>
         {
             var token = reader.Current;
-            if (token.IsOperator("*") || token.IsOperator("**")) throw reader.Error(token, "*args and **kwargs in calls are not supported");
-            if (token.Kind == TokenKind.Name && reader.Peek.IsOperator("="))
+            if (reader.SkipOperator("*")) morePositional = Expression();
+            else if (reader.SkipOperator("**")) moreKeywords = Expression();
+            else if (token.Kind == TokenKind.Name && reader.Peek.IsOperator("="))
             {
                 reader.Next();
                 reader.Next();
                 keywords.Add(new(token.Text, Expression()));
-                return 0;
             }
-            if (keywords.Count > 0) throw reader.Error(token, "a positional argument follows a keyword argument");
-            positional.Add(Expression());
-            return 0;
+            else if (keywords.Count > 0 || morePositional is not null || moreKeywords is not null)
+                throw reader.Error(token, "a positional argument follows a keyword argument or *items");
+            else positional.Add(Expression());
+            return token;
         });
-        return arguments.Count == 0 ? CallArguments.None : new CallArguments(positional, keywords);
+        return arguments.Count == 0 ? CallArguments.None : new CallArguments(positional, keywords, morePositional, moreKeywords);
     }
 }

@@ -52,7 +52,10 @@ internal static class PrintfFormat
             var value = keyed ?? (next < positional.Count ? positional[next++] : throw new JinjaRenderException("not enough arguments for format string"));
             text.Append(Pad(Convert(conversion, value, flags, precision), flags, width));
         }
-        if (mapping is null && next < positional.Count) throw new JinjaRenderException("not all arguments converted during string formatting");
+        // Python checks that every argument was used only for a tuple or a single plain value; a list, a dict or
+        // Undefined counts as a mapping there and is never "not converted".
+        var isMapping = values is DictValue or UndefinedValue or ListValue { Kind: not SequenceKind.Tuple };
+        if (!isMapping && next < positional.Count) throw new JinjaRenderException("not all arguments converted during string formatting");
         return text.ToString();
     }
 

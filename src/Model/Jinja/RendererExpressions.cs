@@ -28,11 +28,25 @@ internal sealed partial class Renderer
         _ => throw new InvalidOperationException($"no evaluation for {expression.GetType().Name}"),
     };
 
-    public Arguments EvaluateArguments(CallArguments arguments, Frame frame) =>
-        ReferenceEquals(arguments, CallArguments.None)
-            ? Arguments.None
-            : new Arguments([.. arguments.Positional.Select(a => Evaluate(a, frame))],
-                [.. arguments.Keywords.Select(k => new KeyValuePair<string, Value>(k.Key, Evaluate(k.Value, frame)))]);
+    public Arguments EvaluateArguments(CallArguments arguments, Frame frame)
+    {
+        if (ReferenceEquals(arguments, CallArguments.None)) return Arguments.None;
+        var positional = arguments.Positional.Select(a => Evaluate(a, frame)).ToList();
+        var keywords = arguments.Keywords.Select(k => new KeyValuePair<string, Value>(k.Key, Evaluate(k.Value, frame))).ToList();
+        if (arguments.MorePositional is { } items)
+        {
+            var more = Evaluate(items, frame);
+            positional.AddRange(more.Iterate() ?? throw new JinjaRenderException($"argument after * must be an iterable, not {more.TypeName}"));
+        }
+        if (arguments.MoreKeywords is { } mapping)
+        {
+            if (Evaluate(mapping, frame) is not DictValue dict) throw new JinjaRenderException("argument after ** must be a mapping");
+            keywords.AddRange(dict.Entries.Select(e => e.Key is StringValue name
+                ? new KeyValuePair<string, Value>(name.Value, e.Value)
+                : throw new JinjaRenderException("keywords must be strings")));
+        }
+        return new Arguments(positional, keywords);
+    }
 
     /// <summary>`owner.name`: the attribute (a method, a namespace member), else the item of that name, else Undefined.</summary>
     public static Value Attribute(Value owner, string name, StringValue key) =>

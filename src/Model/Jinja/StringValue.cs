@@ -1,11 +1,16 @@
 namespace Rex.Model.Jinja;
 
-/// <summary>Python's str: indexed, sliced and counted by code point; its methods are <see cref="StringMethods"/>.</summary>
-internal sealed class StringValue(string value) : Value
+/// <summary>
+/// Python's str: indexed, sliced and counted by code point; its methods are <see cref="StringMethods"/>. A string
+/// marked safe (markupsafe's Markup, from `|safe` or `|escape`) prints the same, but HTML-escapes a plain string
+/// added to it with `+`, as some templates rely on (`"Use '"|safe + name`).
+/// </summary>
+internal sealed class StringValue(string value, bool isMarkup = false) : Value
 {
     public static readonly StringValue Empty = new("");
 
     public string Value => value;
+    public bool IsMarkup => isMarkup;
 
     public override string TypeName => "str";
     public override bool IsTrue => value.Length > 0;

@@ -9,7 +9,8 @@ internal static class Tests
     static readonly Dictionary<string, Func<Value, Arguments, bool>> All = new(StringComparer.Ordinal)
     {
         ["boolean"] = (value, args) => Unary(args, "boolean") && value is BoolValue,
-        ["callable"] = (value, args) => Unary(args, "callable") && value is CallableValue,
+        // Python's callable(): Undefined is, though calling it fails.
+        ["callable"] = (value, args) => Unary(args, "callable") && value is CallableValue or UndefinedValue,
         ["defined"] = (value, args) => Unary(args, "defined") && value is not UndefinedValue,
         ["divisibleby"] = DivisibleBy,
         ["eq"] = (value, args) => value.EqualTo(Other(args, "eq")),
@@ -17,7 +18,7 @@ internal static class Tests
         ["=="] = (value, args) => value.EqualTo(Other(args, "==")),
         // Nothing is markup here: Hugging Face renders with autoescape off.
         ["escaped"] = (value, args) => !Unary(args, "escaped"),
-        ["even"] = (value, args) => Unary(args, "even") && Integer(value, "even") % 2 == 0,
+        ["even"] = (value, args) => Unary(args, "even") && Operators.Binary("%", value, Value.From(2)).EqualTo(Value.From(0)),
         ["false"] = (value, args) => Unary(args, "false") && value is BoolValue { Value: false },
         ["filter"] = (value, args) => Unary(args, "filter") && value is StringValue name && Filters.Exists(name.Value),
         ["float"] = (value, args) => Unary(args, "float") && value is FloatValue,
@@ -40,7 +41,7 @@ internal static class Tests
         ["!="] = (value, args) => !value.EqualTo(Other(args, "!=")),
         ["none"] = (value, args) => Unary(args, "none") && value is NoneValue,
         ["number"] = (value, args) => Unary(args, "number") && value is IntValue or FloatValue or BoolValue,
-        ["odd"] = (value, args) => Unary(args, "odd") && Integer(value, "odd") % 2 != 0,
+        ["odd"] = (value, args) => Unary(args, "odd") && Operators.Binary("%", value, Value.From(2)).EqualTo(Value.From(1)),
         ["sameas"] = (value, args) => SameAs(value, Other(args, "sameas")),
         ["sequence"] = (value, args) => Unary(args, "sequence") && value.Length is not null && value is not (NamespaceValue or LoopValue),
         ["string"] = (value, args) => Unary(args, "string") && value is StringValue,
@@ -63,14 +64,6 @@ internal static class Tests
 
     static Value Other(Arguments arguments, string name) =>
         arguments.Bind(name, "other")[0] ?? throw new JinjaRenderException($"test '{name}' needs a value to compare with");
-
-    static long Integer(Value value, string name)
-    {
-        Operators.FailIfUndefined(value);
-        if (value.TryGetInteger(out var integer)) return integer;
-        if (value is FloatValue number && number.Value == Math.Floor(number.Value)) return (long)number.Value;
-        throw new JinjaRenderException($"test '{name}' needs an integer, got {value.TypeName}");
-    }
 
     static bool DivisibleBy(Value value, Arguments arguments)
     {

@@ -75,8 +75,19 @@ internal static partial class Filters
     static Value Escape(Value value, Arguments arguments)
     {
         arguments.Bind("escape");
-        return new StringValue(new StringBuilder(value.ToString()!).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;")
-            .Replace("\"", "&#34;").Replace("'", "&#39;").ToString());
+        return new StringValue(Markup.Escape(value), isMarkup: true);
+    }
+
+    static Value ForceEscape(Value value, Arguments arguments)
+    {
+        arguments.Bind("forceescape");
+        return new StringValue(Markup.Escape(new StringValue(value.ToString()!)), isMarkup: true);
+    }
+
+    static Value Safe(Value value, Arguments arguments)
+    {
+        arguments.Bind("safe");
+        return new StringValue(value.ToString()!, isMarkup: true);
     }
 
     static Value Format(Value value, Arguments arguments)
@@ -100,6 +111,7 @@ internal static partial class Filters
     static Value ToInt(Value value, Arguments arguments)
     {
         var slots = arguments.Bind("int", "default", "base");
+        Operators.FailIfUndefined(value);
         var fallback = slots[0] ?? Value.From(0);
         var radix = (int)Integer(slots[1], "int", "base", 10);
         return value switch
@@ -116,9 +128,10 @@ internal static partial class Filters
     static Value ToFloat(Value value, Arguments arguments)
     {
         var slots = arguments.Bind("float", "default");
+        Operators.FailIfUndefined(value);
         var fallback = slots[0] ?? new FloatValue(0);
         if (value is StringValue text) return ParseFloat(text.Value) is { } parsed ? new FloatValue(parsed) : fallback;
-        return value is not UndefinedValue && value.TryGetNumber(out var number) ? new FloatValue(number) : fallback;
+        return value.TryGetNumber(out var number) ? new FloatValue(number) : fallback;
     }
 
     static Value Abs(Value value, Arguments arguments)
