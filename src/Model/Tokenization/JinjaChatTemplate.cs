@@ -21,6 +21,9 @@ public sealed class JinjaChatTemplate
     /// <summary>The file transformers reads the template from, in preference to tokenizer_config.json.</summary>
     public const string TemplateFileName = "chat_template.jinja";
 
+    /// <summary>Where older models keep their special tokens; tokenizer_config.json's win where both set one.</summary>
+    public const string SpecialTokensFileName = "special_tokens_map.json";
+
     const string DefaultTemplateName = "default";
 
     readonly JinjaTemplate template;
@@ -42,23 +45,24 @@ public sealed class JinjaChatTemplate
     /// <summary>
     /// The chat template of a model directory: chat_template.jinja when present (as in transformers, it wins), else
     /// tokenizer_config.json's chat_template (a string, or a list of named templates of which "default" is taken),
-    /// with the special tokens of tokenizer_config.json (a string, or an object with its content). Null when the
-    /// model has no chat template.
+    /// with the special tokens of tokenizer_config.json, else of special_tokens_map.json (each a string, or an object
+    /// with its content). Null when the model has no chat template.
     /// </summary>
-    /// <exception cref="ModelConfigException">tokenizer_config.json is malformed or the template does not parse.</exception>
+    /// <exception cref="ModelConfigException">A config file is malformed or the template does not parse.</exception>
     public static JinjaChatTemplate? Load(string modelDirectory, TimeProvider? clock = null)
     {
         var configPath = Path.Combine(modelDirectory, DbrxTokenizer.ConfigFileName);
-        using var document = File.Exists(configPath) ? JsonFields.Parse(configPath) : null;
-        JsonFields? config = document is null ? null : new JsonFields(document.RootElement, configPath, "");
+        using var config = ConfigFile.Open(configPath);
         var templatePath = Path.Combine(modelDirectory, TemplateFileName);
         var (source, origin) = File.Exists(templatePath)
             ? (File.ReadAllText(templatePath), templatePath)
-            : (config is { } fields ? ConfigTemplate(fields) : null, configPath);
+            : (config is { } fields ? ConfigTemplate(fields.Fields) : null, configPath);
         if (source is null) return null;
+        using var specialTokens = ConfigFile.Open(Path.Combine(modelDirectory, SpecialTokensFileName));
+        string? Token(string name) => SpecialToken(config, name) ?? SpecialToken(specialTokens, name);
         try
         {
-            return new JinjaChatTemplate(source, SpecialToken(config, "bos_token"), SpecialToken(config, "eos_token"), clock);
+            return new JinjaChatTemplate(source, Token("bos_token"), Token("eos_token"), clock);
         }
         catch (JinjaParseException e)
         {
@@ -67,6 +71,7 @@ public sealed class JinjaChatTemplate
     }
 
     /// <summary>Renders a conversation of plain role and content messages.</summary>
+    /// <exception cref="ArgumentException">There are no messages.</exception>
     /// <exception cref="JinjaRaisedException">The template refused the conversation (raise_exception), with its message.</exception>
     /// <exception cref="JinjaRenderException">The template failed on this input.</exception>
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, IReadOnlyDictionary<string, object?>? variables = null) =>
@@ -79,6 +84,8 @@ public sealed class JinjaChatTemplate
     public string Render(
         IReadOnlyList<IReadOnlyDictionary<string, object?>> messages, bool addGenerationPrompt = true, IReadOnlyDictionary<string, object?>? variables = null)
     {
+        // Templates read messages[0] unguarded; jinja2 fails there, and a prompt without a turn is no request anyway.
+        if (messages.Count == 0) throw new ArgumentException("at least one message is required", nameof(messages));
         var all = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["messages"] = messages,
@@ -116,9 +123,9 @@ public sealed class JinjaChatTemplate
         }
     }
 
-    static string? SpecialToken(JsonFields? config, string name)
+    static string? SpecialToken(ConfigFile? file, string name)
     {
-        if (config is not { } fields || !fields.Element.TryGetProperty(name, out var value)) return null;
+        if (file is not { Fields: var fields } || !fields.Element.TryGetProperty(name, out var value)) return null;
         return value.ValueKind switch
         {
             JsonValueKind.Null => null,
@@ -127,5 +134,15 @@ public sealed class JinjaChatTemplate
                 content.GetString(),
             _ => throw fields.Error(name, "must be a string or an object with a string content"),
         };
+    }
+
+    /// <summary>A JSON config file of the model directory, read when it exists.</summary>
+    sealed class ConfigFile(JsonDocument document, string path) : IDisposable
+    {
+        public JsonFields Fields { get; } = new(document.RootElement, path, "");
+
+        public static ConfigFile? Open(string path) => File.Exists(path) ? new ConfigFile(JsonFields.Parse(path), path) : null;
+
+        public void Dispose() => document.Dispose();
     }
 }

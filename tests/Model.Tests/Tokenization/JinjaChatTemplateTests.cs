@@ -64,6 +64,16 @@ public sealed class JinjaChatTemplateTests
     }
 
     [Fact]
+    public void SpecialTokensMayComeFromTheSpecialTokensMap()
+    {
+        using var model = new TemporaryDirectory();
+        File.WriteAllText(model.File("tokenizer_config.json"), """{"eos_token": "</s>", "chat_template": "x"}""");
+        File.WriteAllText(model.File("special_tokens_map.json"), """{"bos_token": {"content": "<s>"}, "eos_token": "<ignored>"}""");
+        var template = JinjaChatTemplate.Load(model.Path)!;
+        Assert.Equal(("<s>", "</s>"), (template.BosToken, template.EosToken));
+    }
+
+    [Fact]
     public void ATemplateListWithoutDefaultIsAConfigError()
     {
         using var model = new TemporaryDirectory();
@@ -89,6 +99,10 @@ public sealed class JinjaChatTemplateTests
         var variables = new Dictionary<string, object?> { ["enable_thinking"] = false, ["tools"] = new[] { new Dictionary<string, object?> { ["name"] = "f" } } };
         Assert.Equal("False True False 1", template.Render([new ChatMessage("user", "x")], variables: variables));
     }
+
+    [Fact]
+    public void AnEmptyConversationIsRefused() =>
+        Assert.Contains("at least one message", Assert.Throws<ArgumentException>(() => new JinjaChatTemplate(Echo).Render(Array.Empty<ChatMessage>())).Message);
 
     [Fact]
     public void UnsetSpecialTokensStayUndefined()
