@@ -44,7 +44,10 @@ internal static class Operators
     {
         FailIfUndefined(operand);
         if (operand.TryGetInteger(out var integer))
-            return op == "-" ? integer == long.MinValue ? throw new JinjaRenderException("integer overflow") : new IntValue(-integer) : new IntValue(integer);
+        {
+            if (op == "+") return new IntValue(integer);
+            return integer == long.MinValue ? throw new JinjaRenderException("integer overflow") : new IntValue(-integer);
+        }
         if (operand is FloatValue number) return op == "-" ? new FloatValue(-number.Value) : number;
         throw new JinjaRenderException($"bad operand type for unary {op}: '{operand.TypeName}'");
     }

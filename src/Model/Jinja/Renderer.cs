@@ -86,18 +86,19 @@ internal sealed partial class Renderer(SourceMap map)
     {
         var source = Evaluate(loop.Items, frame);
         var items = source.Iterate() ?? throw new JinjaRenderException($"'{source.TypeName}' object is not iterable");
-        if (loop.Condition is not null) items = [.. items.Where(item => Evaluate(loop.Condition, Bound(loop.Target, item, frame)).IsTrue)];
+        if (loop.Condition is not null) items = [.. items.Where(item => Evaluate(loop.Condition, Iteration(loop.Target, item, frame)).IsTrue)];
         if (items.Count == 0) return Execute(loop.Otherwise, frame, output);
         for (var i = 0; i < items.Count; i++)
         {
-            var iteration = Bound(loop.Target, items[i], frame);
+            var iteration = Iteration(loop.Target, items[i], frame);
             iteration.Set("loop", new LoopValue(items, i));
             if (Execute(loop.Body, iteration, output) == Flow.Break) break;
         }
         return Flow.Normal;
     }
 
-    Frame Bound(AssignTarget target, Value item, Frame frame)
+    /// <summary>The frame of one iteration: a child of the loop's frame with the loop target assigned.</summary>
+    static Frame Iteration(AssignTarget target, Value item, Frame frame)
     {
         var child = frame.Child();
         Assign(target, item, child);

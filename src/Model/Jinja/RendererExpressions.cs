@@ -12,7 +12,7 @@ internal sealed partial class Renderer
         DictLiteral dict => new DictValue(dict.Entries.Select(e => new KeyValuePair<Value, Value>(Evaluate(e.Key, frame), Evaluate(e.Value, frame)))),
         AttributeAccess access => Attribute(Evaluate(access.Target, frame), access.Name, access.Key),
         ItemAccess access => Item(Evaluate(access.Target, frame), Evaluate(access.Key, frame)),
-        Slice slice => SliceOf(Evaluate(slice.Target, frame), Bound(slice.Start, frame), Bound(slice.Stop, frame), Bound(slice.Step, frame)),
+        Slice slice => SliceOf(Evaluate(slice.Target, frame), SliceBound(slice.Start, frame), SliceBound(slice.Stop, frame), SliceBound(slice.Step, frame)),
         Call call => Invoke(Evaluate(call.Callee, frame), EvaluateArguments(call.Arguments, frame)),
         Filter filter => Filters.Apply(filter.Name, Evaluate(filter.Target!, frame), EvaluateArguments(filter.Arguments, frame)),
         Test test => Value.From(Tests.Apply(test.Name, Evaluate(test.Target, frame), EvaluateArguments(test.Arguments, frame)) != test.Negated),
@@ -76,7 +76,7 @@ internal sealed partial class Renderer
         return BoolValue.True;
     }
 
-    long? Bound(Expression? bound, Frame frame)
+    long? SliceBound(Expression? bound, Frame frame)
     {
         if (bound is null) return null;
         var value = Evaluate(bound, frame);
