@@ -8,6 +8,12 @@ namespace Rex.Model.Jinja;
 /// </summary>
 internal sealed partial class Renderer(SourceMap map)
 {
+    // jinja2 runs out of Python's recursion limit between 150 and 200 nested macro calls; stopping at 150 keeps a
+    // runaway recursion (a template recursing over a user's nested tool schema) from overflowing this thread's stack.
+    const int MaxMacroDepth = 150;
+
+    int macroDepth;
+
     /// <summary>How a body ended: normally, or at a `break` or `continue` for the enclosing loop to act on.</summary>
     enum Flow
     {
@@ -143,8 +149,23 @@ internal sealed partial class Renderer(SourceMap map)
     static Filter WithInput(Filter filter, Expression input) =>
         filter with { Target = filter.Target is Filter inner ? WithInput(inner, input) : input };
 
-    /// <summary>Runs a macro body for a call: a child of the frame the macro was defined in, its parameters bound.</summary>
+    /// <summary>Runs a macro body for a call and returns what it rendered.</summary>
     public Value RunMacro(MacroValue macro, Arguments arguments)
+    {
+        if (macroDepth == MaxMacroDepth) throw new JinjaRenderException($"maximum recursion depth exceeded calling macro '{macro.Name}'");
+        macroDepth++;
+        try
+        {
+            return new StringValue(RenderToString(macro.Body, Bind(macro, arguments)));
+        }
+        finally
+        {
+            macroDepth--;
+        }
+    }
+
+    /// <summary>A macro call's frame: a child of the frame the macro was defined in, its parameters bound.</summary>
+    Frame Bind(MacroValue macro, Arguments arguments)
     {
         var frame = macro.Closure.Child();
         var positional = arguments.Positional;
@@ -161,7 +182,7 @@ internal sealed partial class Renderer(SourceMap map)
         if (keywords.Remove("caller", out var caller)) frame.Set("caller", caller);
         frame.Set("varargs", new ListValue([.. positional.Skip(macro.Parameters.Count)], SequenceKind.Tuple));
         frame.Set("kwargs", new DictValue(keywords.Select(k => new KeyValuePair<Value, Value>(new StringValue(k.Key), k.Value))));
-        return new StringValue(RenderToString(macro.Body, frame));
+        return frame;
     }
 
     Value CallWithCaller(CallBlock block, Frame frame)

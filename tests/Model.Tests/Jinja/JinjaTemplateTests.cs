@@ -48,6 +48,17 @@ public sealed class JinjaTemplateTests
     }
 
     [Fact]
+    public async Task MacroRecursionStopsAtJinja2sDepthInsteadOfOverflowingTheStack()
+    {
+        var template = JinjaTemplate.Parse("{% macro m(n) %}{% if n > 0 %}{{ m(n - 1) }}{% else %}done{% endif %}{% endmacro %}{{ m(depth) }}");
+        string Render(int depth) => template.Render(new Dictionary<string, object?> { ["depth"] = depth });
+        // On a thread-pool thread, whose stack is the smallest a render gets.
+        Assert.Equal("done", await Task.Run(() => Render(149)));
+        var error = await Assert.ThrowsAsync<JinjaRenderException>(() => Task.Run(() => Render(100_000)));
+        Assert.Contains("maximum recursion depth exceeded calling macro 'm'", error.Message);
+    }
+
+    [Fact]
     public void RaiseExceptionThrowsTheTemplatesMessage()
     {
         var raised = Assert.Throws<JinjaRaisedException>(() => Render("{{ raise_exception('Roles must alternate, got ' ~ role) }}",
