@@ -23,7 +23,7 @@ public sealed class JinjaRenderException(string reason, int line = 0, int column
     public int Line => line;
     public int Column => column;
 
-    public JinjaRenderException At(int atLine, int atColumn) => line == 0 ? new(reason, atLine, atColumn) : this;
+    internal JinjaRenderException At(int atLine, int atColumn) => line == 0 ? new(reason, atLine, atColumn) : this;
 }
 
 /// <summary>
