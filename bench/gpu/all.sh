@@ -99,9 +99,13 @@ smoke() {
     return 0
   fi
   cat "$log"
-  binding_json "$key" "$("$py" -c 'import json, sys; print(json.dumps(sys.stdin.read()[-1500:]))' < "$log")"
+  binding_json "$key" "$(tail -c 1500 "$log" | json_string)"
   return 1
 }
+
+# stdin as a JSON string; the value of one key of a JSON file's object (None where it has none).
+json_string() { "$py" -c 'import json, sys; print(json.dumps(sys.stdin.read()))'; }
+json_field() { "$py" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
 
 # What the binding step found, as JSON: binding.json (missing symbols, whether the smoke ran).
 binding_json() {
@@ -122,12 +126,13 @@ step_binding() {
     awk '{ print $NF }' | sed 's/@.*//' | sort -u > "$work/torch-defines.txt"
   comm -23 "$work/binding-needs.txt" "$work/torch-defines.txt" | grep -E '^_ZN?K?(2at|3c10|5torch|6caffe2)' |
     c++filt > "$work/binding-missing.txt"
+  rm -f "$work/torch-defines.txt" # tens of MB: not worth carrying back
   local missing
   missing=$(wc -l < "$work/binding-missing.txt")
   echo "binding: needs $(wc -l < "$work/binding-needs.txt") symbols; $missing of libtorch's are missing here"
   head -20 "$work/binding-missing.txt"
   binding_json missing_symbols "$missing"
-  binding_json missing_sample "$("$py" -c 'import json, sys; print(json.dumps(open(sys.argv[1]).read().splitlines()[:40]))' "$work/binding-missing.txt")"
+  binding_json missing_sample "$(head -40 "$work/binding-missing.txt" | json_string)"
   # Calls bind lazily: a missing symbol fails only the call that needs it, so the smoke on the device decides.
   smoke smoke
 }
@@ -165,8 +170,15 @@ json.dump({
 EOF
 }
 
+# What the device holds before a step that needs most of it (a process an earlier step left would show here).
+gpu_memory() {
+  [ "$torch_device" = cuda ] && echo "device memory in use: $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)"
+  return 0
+}
+
 step_rex_local() {
   write_config
+  gpu_memory
   for b in $batches; do
     "${rex[@]}" bench --model "$work/model" --load-format dummy --dtype bfloat16 --device "$device" --batch-size "$b" \
       --input-len "$input" --output-len "$output" --warmup-seconds 0 --json > "$work/rex-local-b$b.json" || return 1
@@ -176,30 +188,32 @@ step_rex_local() {
 
 step_rex_cluster() {
   write_config
+  gpu_memory
   local state=$work/clusters/speed url head_dim=$((d_model / heads))
   mkdir -p "$state"
   # The gateway's paged KV cache holds REX_GPU_KV_BATCH sequences of REX_GPU_KV_TOKENS at every layer, as sized.
   local kv_bytes=$((2 * ${REX_GPU_KV_BATCH:-64} * ${REX_GPU_KV_TOKENS:-2048} * kv_heads * head_dim * 2 * layers))
   local left=$((${REX_GPU_STEP_DEADLINE:-$(($(date +%s) + 600))} - $(date +%s)))
-  url=$("${rex[@]}" cluster up --silos "${REX_GPU_SILOS:-2}" --devices "$device" --gateway-arg "Rex:GatewayDevice=$device" \
-    --gateway-arg "Rex:KvCacheBytes=$kv_bytes" --port 0 --http-port 0 --state "$state" --model "$work/model" \
-    --load-format dummy --dtype bfloat16 --torch-threads "${REX_GPU_TORCH_THREADS:-2}" --timeout "$((left > 30 ? left - 10 : 20))" | tail -1) ||
-    { tail -n 20 "$state"/*.log; return 1; }
+  url=$("${rex[@]}" cluster up --silos "${REX_GPU_SILOS:-2}" --devices "$device" --port 0 --http-port 0 \
+    --gateway-arg "Rex:GatewayDevice=$device" --gateway-arg "Rex:KvCacheBytes=$kv_bytes" --state "$state" \
+    --model "$work/model" --load-format dummy --dtype bfloat16 --torch-threads "${REX_GPU_TORCH_THREADS:-2}" \
+    --timeout "$((left > 30 ? left - 10 : 20))" | tail -1) || { tail -n 20 "$state"/*.log; return 1; }
   echo "cluster up: $url"
   [ "$torch_device" = cuda ] && nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
   for c in $batches; do
     "${rex[@]}" bench --server "$url" --concurrency "$c" --requests "$c" --input-len "$input" --output-len "$output" \
-      --warmup-seconds 0 --json 2>/dev/null > "$work/rex-cluster-c$c.json" || return 1
+      --warmup-seconds 0 --json > "$work/rex-cluster-c$c.json" 2> "$work/rex-cluster-c$c.err" ||
+      { tail -c 2000 "$work/rex-cluster-c$c.err"; return 1; } # stderr: the progress bar, and any error
     echo "cluster, concurrency $c: $(cat "$work/rex-cluster-c$c.json")"
   done
 }
 
 step_torch() {
+  gpu_memory
   "$py" -u $here/dbrx_torch.py --check-fixture tests/fixtures/dbrx-tiny --device "$torch_device" > "$work/torch-fixture.log" 2>&1
   echo "dbrx_torch fixture check: exit $?" | tee -a "$work/torch-fixture.log"
   local bandwidth=()
-  [ -f "$work/bandwidth.json" ] &&
-    bandwidth=(--bandwidth-gbs "$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["bandwidth_gbs"])' "$work/bandwidth.json")")
+  [ -f "$work/bandwidth.json" ] && bandwidth=(--bandwidth-gbs "$(json_field "$work/bandwidth.json" bandwidth_gbs)")
   "$py" -u $here/dbrx_torch.py "${shape[@]}" --layers "$layers" --batch-sizes "${batches// /,}" --input-len "$input" \
     --output-len "$output" --dtype bfloat16 --device "$torch_device" --modes eager,graph "${bandwidth[@]}" \
     --json "$work/dbrx_torch.json"
@@ -216,7 +230,8 @@ skip_reason() {
     rebuild)
       if [ "${REX_GPU_REBUILD:-auto}" = never ]; then echo "REX_GPU_REBUILD=never"
       elif [ "${REX_GPU_REBUILD:-auto}" != always ] && binding_ran; then echo "not needed: the shipped binding ran on $device"
-      elif [ ! -f "$pack/torchsharp-native.tar.xz" ]; then echo "no $pack/torchsharp-native.tar.xz (pack.sh --binding-source) to build from"
+      elif [ ! -f "$pack/torchsharp-native.tar.xz" ]; then
+        echo "no $pack/torchsharp-native.tar.xz (pack.sh --binding-source) to build from"
       fi ;;
     parity | rex_local | rex_cluster) binding_ran || echo "Rex does not run on $device (binding step)" ;;
     bandwidth | torch) "$py" -c 'import torch' 2>/dev/null || echo "$py has no torch" ;;
@@ -228,8 +243,7 @@ skip_reason() {
 }
 
 binding_ran() {
-  "$py" -c 'import json, sys; b = json.load(open(sys.argv[1])); sys.exit(0 if "ok" in (b.get("smoke"), b.get("smoke_after_rebuild")) else 1)' \
-    "$work/binding.json" 2>/dev/null
+  [ "$(json_field "$work/binding.json" smoke)" = ok ] || [ "$(json_field "$work/binding.json" smoke_after_rebuild)" = ok ]
 }
 
 if [ "${1:-}" = --step ]; then
@@ -295,7 +309,8 @@ run() {
     case $status in
       0) record "$name" ok "$(($(date +%s) - started))" "$limit" "" ;;
       124 | 137) record "$name" timeout "$(($(date +%s) - started))" "$limit" "ran past its $limit s" ;;
-      *) record "$name" failed "$(($(date +%s) - started))" "$limit" "exit $status: $(grep -v '^\s*$' "$work/$name.log" | tail -1 | cut -c1-300)" ;;
+      *) record "$name" failed "$(($(date +%s) - started))" "$limit" \
+        "exit $status: $(grep -v '^\s*$' "$work/$name.log" | tail -1 | cut -c1-300)" ;;
     esac
     report > /dev/null
   done

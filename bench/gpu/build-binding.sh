@@ -31,5 +31,5 @@ libs=(-ltorch -ltorch_cpu -lc10)
 [ -f "$torch/lib/libtorch_cuda.so" ] && libs+=(-ltorch_cuda -lc10_cuda)
 g++ -shared -o "$build/libLibTorchSharp.so" "$build"/obj/*.o -L"$torch/lib" "${libs[@]}" -Wl,-rpath,"\$ORIGIN"
 cp "$build/libLibTorchSharp.so" "$root/app/runtimes/linux-x64/native/libLibTorchSharp.so"
-echo "rebuilt libLibTorchSharp.so from $(wc -w <<< "$sources") sources against torch $("$py" -c 'import torch; print(torch.__version__)')" \
-  "in $((SECONDS - started)) s"
+version=$("$py" -c 'import torch; print(torch.__version__)')
+echo "rebuilt libLibTorchSharp.so from $(wc -w <<< "$sources") sources against torch $version in $((SECONDS - started)) s"

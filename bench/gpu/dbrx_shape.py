@@ -133,7 +133,8 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args, layers: int) -> DbrxConfig:
     return DbrxConfig(d_model=args.d_model, n_heads=args.n_heads, kv_heads=args.kv_heads, n_layers=layers,
-                      vocab_size=args.vocab, max_seq_len=max(getattr(args, "input_len", 0) + getattr(args, "output_len", 0), 2048),
+                      vocab_size=args.vocab,
+                      max_seq_len=max(getattr(args, "input_len", 0) + getattr(args, "output_len", 0), 2048),
                       ffn_hidden=args.ffn, num_experts=args.experts, top_k=args.top_k,
                       clip_qkv=args.clip_qkv, rope_theta=args.rope_theta, norm_p=args.norm_p)
 

@@ -14,7 +14,8 @@ cd "$(dirname "$0")/../.."
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 REX_PACK_XZ=-1 REX_GPU_PACK_DIR="$scratch/pack" bash bench/gpu/pack.sh
-torch_lib=$(dirname "$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64" -name libtorch_cpu.so | sort | tail -1)")
+nuget=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+torch_lib=$(dirname "$(find "$nuget/libtorch-cpu-linux-x64" -name libtorch_cpu.so | sort | tail -1)")
 out=${REX_REHEARSAL_OUT:-$scratch/out}
 mkdir -p "$out"
 
@@ -35,8 +36,9 @@ def check(what, ok):
     checks.append(ok)
     print(f"{'ok  ' if ok else 'FAIL'} {what}")
 
-check("one result file (cpu-DATE.json) beside all.log and details.tar.gz", len(results) == 1
-      and sorted(p.rsplit("/", 1)[1] for p in glob.glob(f"{out}/*")) == sorted(["all.log", "details.tar.gz", results[0].rsplit("/", 1)[1]]))
+names = sorted(p.rsplit("/", 1)[1] for p in glob.glob(f"{out}/*"))
+check("one result file (cpu-DATE.json) beside all.log and details.tar.gz",
+      len(results) == 1 and names == sorted(["all.log", "details.tar.gz", results[0].rsplit("/", 1)[1]]))
 r = json.load(open(results[0])) if results else {}
 keys = ["device", "layers", "parity", "bandwidth_gb_s", "roofline_tokens_per_second", "rex_local", "rex_cluster",
         "torch_eager", "torch_graph"]

@@ -41,12 +41,17 @@ def figure(tpot_s, tokens_per_s):
     return {"tpot_ms": round(tpot_s * 1e3, 3), "tokens_per_second": round(tokens_per_s, 1)}
 
 
+def by_batch(paths):
+    """(batch, path) of each `...-bB.json` / `...-cC.json`, smallest batch first."""
+    return sorted(((re.search(r"(\d+)\.json$", p).group(1), p) for p in paths), key=lambda bp: int(bp[0]))
+
+
 def rex_series(work, pattern, tpot):
     series = {}
-    for path in glob.glob(os.path.join(work, pattern)):
+    for b, path in by_batch(glob.glob(os.path.join(work, pattern))):
         r = load(path)
         if r:
-            series[re.search(r"(\d+)\.json$", path).group(1)] = figure(tpot(r), r["output_tokens_per_second"])
+            series[b] = figure(tpot(r), r["output_tokens_per_second"])
     return series
 
 
@@ -62,10 +67,9 @@ def torch_series(run, mode):
 def step_profiles(work):
     """Per concurrency, the gateway's mean step in ms and each phase's ms per step."""
     profiles = {}
-    for path in glob.glob(os.path.join(work, "rex-cluster-c*.json")):
+    for c, path in by_batch(glob.glob(os.path.join(work, "rex-cluster-c*.json"))):
         p = (load(path) or {}).get("step_seconds")
         if p and p.get("steps"):
-            c = re.search(r"(\d+)\.json$", path).group(1)
             profiles[c] = {k: round(v / p["steps"] * 1e3, 3) for k, v in p.items() if k != "steps"}
             profiles[c]["steps"] = p["steps"]
     return profiles
@@ -211,7 +215,7 @@ def summary(result, path) -> str:
         lines += [f"  {n}: {f[:150]}" for f in d["failures"][:3]]
     lines.append(f"bandwidth: {result['bandwidth_gb_s'] or '-'} GB/s; TPOT, output tokens/s (decode as a share of the roofline):")
     lines.append(table(result))
-    for conc, p in sorted(result["cluster_step_profile"].items(), key=lambda kv: int(kv[0])):
+    for conc, p in result["cluster_step_profile"].items():
         phases = ", ".join(f"{k} {v:.2f}" for k, v in p.items() if k not in ("steps", "total"))
         lines.append(f"cluster c{conc}: {p.get('total', 0):.2f} ms/step: {phases}")
     lines.append("targets: " + "; ".join(f"{k} {'-' if v is None else 'yes' if v else 'NO'}" for k, v in result["targets"].items()))
