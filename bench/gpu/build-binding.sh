@@ -21,12 +21,13 @@ flags=(-O2 -fPIC -std=c++17 -D_GLIBCXX_USE_CXX11_ABI="$abi" -DNDEBUG -w -I"$buil
   -I"$torch/include" -I"$torch/include/torch/csrc/api/include")
 sources=$(grep -oE '^\s*\S+\.(cpp|c)\s*$' "$src/CMakeLists.txt" | tr -d ' \t\r')
 started=$SECONDS
+echo "compiling $(wc -w <<< "$sources") sources, $(nproc) at a time, with $(g++ --version | head -1)"
 for file in $sources; do
   case $file in
     *.cpp) echo "g++ ${flags[*]} -c $src/$file -o $build/obj/${file%.cpp}.o" ;;
     *.c) echo "gcc -O2 -fPIC -msse4.2 -c $src/$file -o $build/obj/${file%.c}.o" ;;
   esac
-done | xargs -P "$(nproc)" -I{} sh -c '{}'
+done | xargs -P "$(nproc)" -I{} sh -c '{} && echo "compiled ${0##*/}"' {} # $0: the command, ending in its object
 libs=(-ltorch -ltorch_cpu -lc10)
 [ -f "$torch/lib/libtorch_cuda.so" ] && libs+=(-ltorch_cuda -lc10_cuda)
 g++ -shared -o "$build/libLibTorchSharp.so" "$build"/obj/*.o -L"$torch/lib" "${libs[@]}" -Wl,-rpath,"\$ORIGIN"
