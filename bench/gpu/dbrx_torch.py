@@ -33,80 +33,20 @@ import platform
 import struct
 import sys
 import time
-from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dbrx_shape import (DbrxConfig, add_model_args, config_from_args, expected_distinct_experts,  # noqa: E402
+                        step_bytes)  # torch-free: all.sh and its report use them too
+
 HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 HAS_COMPILE = hasattr(torch, "compile")
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-@dataclass
-class DbrxConfig:
-    d_model: int
-    n_heads: int
-    kv_heads: int
-    n_layers: int
-    vocab_size: int
-    max_seq_len: int
-    ffn_hidden: int
-    num_experts: int
-    top_k: int
-    clip_qkv: Optional[float] = 8.0
-    rope_theta: float = 500000.0
-    norm_p: Optional[float] = 1.0  # moe_normalize_expert_weights; None leaves the top-k weights as they are
-
-    @property
-    def head_dim(self) -> int:
-        return self.d_model // self.n_heads
-
-    @property
-    def kv_dim(self) -> int:
-        return self.kv_heads * self.head_dim
-
-    @classmethod
-    def from_hf(cls, hf: dict) -> "DbrxConfig":
-        attn, ffn = hf.get("attn_config", {}), hf.get("ffn_config", {})
-        return cls(
-            d_model=hf["d_model"], n_heads=hf["n_heads"], kv_heads=attn.get("kv_n_heads", 1),
-            n_layers=hf["n_layers"], vocab_size=hf["vocab_size"], max_seq_len=hf.get("max_seq_len", 2048),
-            ffn_hidden=ffn["ffn_hidden_size"], num_experts=ffn["moe_num_experts"], top_k=ffn["moe_top_k"],
-            clip_qkv=attn.get("clip_qkv"), rope_theta=attn.get("rope_theta", 10000.0),
-            norm_p=ffn.get("moe_normalize_expert_weights", 1.0))
-
-    def to_hf(self) -> dict:
-        return {
-            "d_model": self.d_model, "n_heads": self.n_heads, "n_layers": self.n_layers,
-            "vocab_size": self.vocab_size, "max_seq_len": self.max_seq_len,
-            "attn_config": {"kv_n_heads": self.kv_heads, "clip_qkv": self.clip_qkv, "rope_theta": self.rope_theta},
-            "ffn_config": {"ffn_hidden_size": self.ffn_hidden, "moe_num_experts": self.num_experts,
-                           "moe_top_k": self.top_k, "moe_normalize_expert_weights": self.norm_p},
-        }
-
-    # Sizes in elements, used for memory planning and the roofline.
-    def attn_layer_elems(self) -> int:
-        d = self.d_model
-        return (d + 2 * self.kv_dim) * d + d * d + 2 * d + self.num_experts * d  # Wqkv, out_proj, norms, router
-
-    def expert_elems(self) -> int:
-        return 3 * self.ffn_hidden * self.d_model
-
-    def layer_elems(self) -> int:
-        return self.attn_layer_elems() + self.num_experts * self.expert_elems()
-
-    def outer_elems(self) -> int:
-        return 2 * self.vocab_size * self.d_model + self.d_model  # wte, lm_head, norm_f
-
-    def param_elems(self) -> int:
-        return self.n_layers * self.layer_elems() + self.outer_elems()
-
-    def kv_bytes_per_layer(self, batch: int, max_len: int, elem_bytes: int) -> int:
-        return 2 * batch * self.kv_heads * max_len * self.head_dim * elem_bytes
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -677,24 +617,6 @@ def measure_bandwidth(device, nbytes: Optional[int] = None, iters: Optional[int]
     return 2 * nbytes * iters / seconds / 1e9
 
 
-def expected_distinct_experts(cfg: DbrxConfig, batch: int) -> float:
-    # Under uniform routing each token misses a given expert with probability (1 - k/E).
-    return cfg.num_experts * (1 - (1 - cfg.top_k / cfg.num_experts) ** batch)
-
-
-def step_bytes(cfg: DbrxConfig, batch: int, mean_seq: float, distinct: float, elem: int) -> dict:
-    """HBM bytes one decode step must read: weights it touches plus the live KV cache."""
-    parts = {
-        "embedding_rows": batch * cfg.d_model * elem,
-        "attention_weights": cfg.n_layers * cfg.attn_layer_elems() * elem,
-        "experts": cfg.n_layers * distinct * cfg.expert_elems() * elem,
-        "lm_head_and_final_norm": (cfg.vocab_size * cfg.d_model + cfg.d_model) * elem,
-        "kv_cache": 2 * cfg.n_layers * batch * cfg.kv_heads * mean_seq * cfg.head_dim * elem,
-    }
-    parts["total"] = sum(parts.values())
-    return parts
-
-
 def auto_layers(cfg: DbrxConfig, device, max_batch: int, max_len: int, elem: int, chunk_tokens: int,
                 headroom: float = 0.10) -> int:
     """Most layers whose weights plus a max_batch x max_len KV cache fit, leaving `headroom` of the device
@@ -712,13 +634,6 @@ def auto_layers(cfg: DbrxConfig, device, max_batch: int, max_len: int, elem: int
     if layers < 1:
         raise RuntimeError(f"not even one layer fits: {free / 2**30:.1f} GiB free")
     return layers
-
-
-def config_from_args(args, layers: int) -> DbrxConfig:
-    return DbrxConfig(d_model=args.d_model, n_heads=args.n_heads, kv_heads=args.kv_heads, n_layers=layers,
-                      vocab_size=args.vocab, max_seq_len=max(args.input_len + args.output_len, 2048),
-                      ffn_hidden=args.ffn, num_experts=args.experts, top_k=args.top_k,
-                      clip_qkv=args.clip_qkv, rope_theta=args.rope_theta, norm_p=args.norm_p)
 
 
 def describe_device(device) -> str:
@@ -871,21 +786,6 @@ def bench_batch(model: Dbrx, args, device, b: int, bandwidth: float, elem: int) 
 
 
 # ---------------------------------------------------------------------------------------------------------
-
-def add_model_args(p: argparse.ArgumentParser) -> None:
-    """The benchmark model's shape, the same flags in every peer script."""
-    p.add_argument("--d-model", type=int, default=4096)
-    p.add_argument("--n-heads", type=int, default=32)
-    p.add_argument("--kv-heads", type=int, default=8)
-    p.add_argument("--ffn", type=int, default=7168)
-    p.add_argument("--experts", type=int, default=16)
-    p.add_argument("--top-k", type=int, default=4)
-    p.add_argument("--layers", default="auto", help="number of layers, or auto (what fits, 10%% headroom)")
-    p.add_argument("--vocab", type=int, default=100352)
-    p.add_argument("--clip-qkv", type=float, default=8.0)
-    p.add_argument("--rope-theta", type=float, default=500000.0)
-    p.add_argument("--norm-p", type=float, default=1.0, help="moe_normalize_expert_weights")
-
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

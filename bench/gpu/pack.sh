@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Packs what the GPU machine needs to run Rex into .gpu/rex-gpu.tar.xz. That machine has no .NET and no network, and
-# the device tool carries at most 64 MiB with the repository (about 27 MiB of it tracked), so the pack holds:
+# the device tool carries at most 64 MiB with the repository (about 28 MiB of it tracked), so the pack holds:
 #   app/     a framework-dependent publish of rex (CLI, gateway and silo programs) without libtorch's CPU binaries
 #            (464 MiB): the machine's own PyTorch libraries (CUDA ones included) are found through LD_LIBRARY_PATH;
 #   dotnet/  the .NET and ASP.NET Core runtimes of this machine, less the assemblies Rex never loads (listed below:
 #            what a gateway and two expert silos serving gRPC, HTTP, metrics and a benchmark did not map, measured
 #            through /proc/PID/maps, and over 700 KB; not the IIS and HttpSys servers, which WebApplication's defaults
 #            resolve without mapping them).
-# With --binding-source, also .gpu/torchsharp-native.tar.xz: TorchSharp's native sources (src/Native of a checkout
-# of its 0.107.0 release) for bench/gpu/build-binding.sh, in case its binary does not bind to the machine's PyTorch.
-# Then bench/gpu/rex-on-gpu.sh unpacks the pack there. Usage: bench/gpu/pack.sh [--binding-source TORCHSHARP_CHECKOUT]
+# With --binding-source, also .gpu/torchsharp-native.tar.xz: TorchSharp's native sources (src/Native at commit
+# c20b6a1c of a clone of github.com/dotnet/TorchSharp, bare or not: its 0.107.0 release, whose exports are those of the
+# NuGet package's libLibTorchSharp.so), for bench/gpu/build-binding.sh, in case that binary does not run against the
+# machine's PyTorch. Then bench/gpu/all.sh unpacks the pack there.
+# REX_PACK_XZ: xz's preset (-9e; the CPU rehearsal packs with -1, faster and larger); REX_GPU_PACK_DIR: where the
+# pack goes (.gpu, which the device call carries; the rehearsal packs elsewhere, so it never replaces that one).
+# Usage: bench/gpu/pack.sh [--binding-source TORCHSHARP_CLONE]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 binding_source=""
+torchsharp_release=c20b6a1cc574d690707638a488d2583f3b8b983f # TorchSharp 0.107.0
 if [ "${1:-}" = "--binding-source" ]; then binding_source=$2; fi
 
 stage=$(mktemp -d)
@@ -43,12 +48,13 @@ find "$stage/dotnet/shared" -mindepth 2 -maxdepth 2 -type d ! -name "$runtime" !
     Microsoft.AspNetCore.Identity.dll Microsoft.Extensions.Identity.*.dll Microsoft.AspNetCore.SignalR*.dll
 )
 
-mkdir -p .gpu
+pack=${REX_GPU_PACK_DIR:-.gpu}
+mkdir -p "$pack"
 if [ -n "$binding_source" ]; then
-  git -C "$binding_source" archive HEAD src/Native | xz -9 > .gpu/torchsharp-native.tar.xz
+  git -C "$binding_source" archive "$torchsharp_release" src/Native | xz -9 > "$pack/torchsharp-native.tar.xz"
 fi
-tar -C "$stage" -cf - app dotnet | xz -T0 -9e > .gpu/rex-gpu.tar.xz
-tracked=$(git ls-files -z | xargs -0 stat -c %s | awk '{ s += $1 } END { print s }')
-pack=$(cat .gpu/*.tar.xz | wc -c)
-echo "packed .gpu/rex-gpu.tar.xz: $((pack >> 20)) MiB (.NET $runtime, ASP.NET Core $aspnet); with the tracked files" \
-  "$(((pack + tracked) >> 20)) MiB of the device tool's 64"
+tar -C "$stage" -cf - app dotnet | xz -T0 "${REX_PACK_XZ:--9e}" > "$pack/rex-gpu.tar.xz"
+tracked=$( (git ls-files -z | xargs -0 stat -c %s 2>/dev/null || true) | awk '{ s += $1 } END { print s }')
+size=$(cat "$pack"/*.tar.xz | wc -c)
+echo "packed $pack/rex-gpu.tar.xz: $((size >> 20)) MiB (.NET $runtime, ASP.NET Core $aspnet); with the tracked files" \
+  "$(((size + tracked) >> 20)) MiB of the device tool's 64"
