@@ -40,7 +40,8 @@ public sealed class ModelDirectory : IDisposable
         var config = ModelConfigReader.ReadDirectory(path, overrides);
         var generation = GenerationConfig.ReadDirectory(path, config);
         var tokenizer = TokenizerLoader.Load(path, ModelFamilies.DefaultTokenizer(config.ModelType));
-        var chat = tokenizer is null ? null : ChatMlFallback.For(tokenizer);
+        var chat = tokenizer is null ? null
+            : JinjaChatTemplate.Load(path) is { } template ? new TemplatedChat(template, tokenizer) : (IChatPrompt?)ChatMlFallback.For(tokenizer);
         IModelWeights weights = loadFormat == LoadFormat.Dummy ? new DummyWeights(config) : SafetensorsCheckpoint.Open(path);
         return new ModelDirectory(path, config, generation, tokenizer, chat, weights);
     }

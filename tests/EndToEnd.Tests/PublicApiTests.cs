@@ -22,8 +22,10 @@ public sealed class PublicApiTests(FixtureModelGateway server) : IClassFixture<F
             Sampling = new SamplingParameters { MaxTokens = 8, IgnoreEos = true },
         };
         var unary = await Client.ChatAsync(request);
-        var template = Model.Tokenization.ChatMlFallback.For(Model.Tokenization.DbrxTokenizer.Default)!
-            .Encode([new("system", "Be brief."), new("user", "Hi <|im_end|> there")]);
+        // The fixture's own chat template (DBRX's ChatML), with the user's literal <|im_end|> kept as text.
+        using var model = Model.ModelDirectory.Open(TestPaths.DbrxTiny);
+        var template = model.Chat!.Encode([new("system", "Be brief."), new("user", "Hi <|im_end|> there")]);
+        Assert.Equal(2, template.Count(id => id == 100279));
         Assert.Equal(template.Length, unary.Usage.PromptTokens);
         Assert.Equal(ServingOracle.AloneGreedy([template], 8)[0], unary.TokenIds);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Rex.Model.Engine;
+using Rex.Model.Layers;
 using Rex.Model.Sampling;
 
 namespace Rex.Cli.Bench;
@@ -11,20 +12,28 @@ namespace Rex.Cli.Bench;
 /// </summary>
 internal static class LocalBench
 {
-    public sealed record Report(string Model, string DType, int Cores, int TorchThreads, int BatchSize, int InputLen, int OutputLen,
-        BenchSampling Sampling, double WarmupSeconds, double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond, double TpotSeconds)
+    /// <param name="StepBytes">What one decode step must read at mid-run context (<see cref="DecodeRoofline"/>).</param>
+    /// <param name="RooflineTokensPerSecond">The decode rate at the memory roofline, when a bandwidth was given.</param>
+    /// <param name="RooflineFraction">The measured decode rate over that roofline.</param>
+    public sealed record Report(string Model, string ModelType, string DType, int Cores, int TorchThreads, int BatchSize, int InputLen, int OutputLen,
+        BenchSampling Sampling, double WarmupSeconds, double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond,
+        double TpotSeconds, double StepBytes, double? MemoryBandwidthGbs, double? RooflineTokensPerSecond, double? RooflineFraction)
     {
         public override string ToString() =>
-            $"local engine, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}, {Sampling}, " +
+            $"local engine, {ModelType}, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}, {Sampling}, " +
             $"after {WarmupSeconds:F1} s warm-up: " +
             $"prefill {PrefillSeconds * 1000:F1} ms, decode {DecodeTokensPerSecond:F1} tokens/s (TPOT {TpotSeconds * 1000:F1} ms), " +
-            $"overall {OutputTokensPerSecond:F1} output tokens/s";
+            $"overall {OutputTokensPerSecond:F1} output tokens/s; a decode step reads {StepBytes / 1e6:F1} MB" +
+            (RooflineFraction is { } fraction
+                ? $", roofline at {MemoryBandwidthGbs:F1} GB/s {RooflineTokensPerSecond:F1} tokens/s: {100 * fraction:F1}% of it"
+                : "");
     }
 
     /// <param name="warmup">How long to generate untimed first (at least one full run): .NET compiles hot code at full
     /// optimization only after it has run a while, and first-touch allocations and kernel selection come once.</param>
+    /// <param name="bandwidthGbs">Memory read bandwidth for the roofline (GB/s); null: no roofline.</param>
     public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen, BenchSampling sampling,
-        TimeSpan warmup)
+        TimeSpan warmup, double? bandwidthGbs)
     {
         var prompts = BenchPrompts.Make(batch, inputLen);
         var warmupPrompts = BenchPrompts.MakeWarmup(batch, inputLen);
@@ -34,8 +43,13 @@ internal static class LocalBench
         var warmed = warmupClock.Elapsed.TotalSeconds;
         var (prefill, total) = Generate(engine, prompts, sampling.AsParams(outputLen));
         var decode = Math.Max(total - prefill, 1e-9);
-        return new Report(model, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
-            sampling, warmed, prefill, total, batch * (outputLen - 1) / decode, batch * outputLen / total, decode / (outputLen - 1));
+        var decodeRate = batch * (outputLen - 1) / decode;
+        var elementBytes = ComputePlacement.ParseDType(dtype) == TorchSharp.torch.ScalarType.Float32 ? 4 : 2;
+        var context = inputLen + outputLen / 2.0;
+        var roofline = bandwidthGbs is { } gbs ? DecodeRoofline.TokensPerSecond(engine.Config, batch, context, elementBytes, gbs * 1e9) : (double?)null;
+        return new Report(model, engine.Config.ModelType, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
+            sampling, warmed, prefill, total, decodeRate, batch * outputLen / total, decode / (outputLen - 1),
+            DecodeRoofline.StepBytes(engine.Config, batch, context, elementBytes), bandwidthGbs, roofline, decodeRate / roofline);
     }
 
     /// <returns>Seconds to the end of the prefill step and to the end of the run.</returns>

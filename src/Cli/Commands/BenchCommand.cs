@@ -29,9 +29,13 @@ internal static class BenchCommand
         var topP = new Option<double>("--top-p") { Description = "nucleus sampling of every request", DefaultValueFactory = _ => 1 };
         var topK = new Option<int>("--top-k") { Description = "top-k sampling of every request; 0: no limit" };
         var json = new Option<bool>("--json") { Description = "print the figures as one JSON object" };
+        var bandwidth = new Option<double?>("--memory-bandwidth-gbs")
+        {
+            Description = "local: the device's memory read bandwidth (GB/s, e.g. from ../shared/perf/membw.c); adds the decode roofline and the fraction of it reached",
+        };
         var command = new Command("bench", "Measure throughput (tokens/s) of a server or the local engine")
         {
-            server, concurrency, requests, batchSize, inputLen, outputLen, warmup, temperature, topP, topK, json,
+            server, concurrency, requests, batchSize, inputLen, outputLen, warmup, temperature, topP, topK, json, bandwidth,
         };
         model.AddTo(command);
         model.AddDeviceTo(command);
@@ -58,7 +62,9 @@ internal static class BenchCommand
                 var batch = parse.GetValue(batchSize);
                 Require(batch >= 1, "--batch-size", batch, "at least 1");
                 using var engine = model.LoadEngine(parse);
-                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated, sampling, warmupTime);
+                var gbs = parse.GetValue(bandwidth);
+                if (gbs is { } given) Require(double.IsFinite(given) && given > 0, "--memory-bandwidth-gbs", given, "positive");
+                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated, sampling, warmupTime, gbs);
             }
             output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.ToString());
         });

@@ -68,7 +68,14 @@ public sealed class GenerationFront(LocalGateway gateway, ModelCatalog catalog, 
                 throw new ArgumentException($"{field}[{i}].role must not be empty", field);
         var chat = catalog.Directory.Chat ?? throw new ArgumentException(
             $"{field}: model '{catalog.Name}' has no chat template (tokenizer_config.json's chat_template) and no ChatML tokens to fall back on", field);
-        return chat.Encode(messages);
+        try
+        {
+            return chat.Encode(messages);
+        }
+        catch (ArgumentException e) when (e.ParamName is null)
+        {
+            throw new ArgumentException($"{field}: {e.Message}", field, e);
+        }
     }
 
     public void CheckTokenIds(IReadOnlyCollection<int> ids, string field)

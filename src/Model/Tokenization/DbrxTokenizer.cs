@@ -99,6 +99,8 @@ public sealed class DbrxTokenizer : ITokenizer
 
     public bool IsSpecial(int id) => specialBytes.ContainsKey(id);
 
+    public IReadOnlyList<string> SpecialTokens => [.. idBySpecial.Keys];
+
     /// <summary>A special token's content, or an ordinary rank spelled as DBRX's tokenizer.json spells it (byte-level: `Ġthe`).</summary>
     public int? TokenId(string token) =>
         idBySpecial.TryGetValue(token, out var id) || Cl100kVocabulary.RankBySpelling.TryGetValue(token, out id) ? id : null;

@@ -39,6 +39,7 @@ public sealed class HfTokenizer : ITokenizer
         foreach (var (token, id) in json.Vocabulary) tokenById[id] = token;
         foreach (var token in json.AddedTokens) tokenById[token.Id] = token.Content;
         var specials = json.AddedTokens.Where(t => t.Special).Select(t => t.Content).ToHashSet(StringComparer.Ordinal);
+        SpecialTokens = [.. specials];
         bytesById = new byte[size][];
         specialById = new bool[size];
         for (var id = 0; id < size; id++)
@@ -56,6 +57,8 @@ public sealed class HfTokenizer : ITokenizer
     public int[] EncodeChat(string rendered) => Ids(templates.Encode(WellFormed(rendered)));
 
     public bool IsSpecial(int id) => (uint)id < (uint)specialById.Length && specialById[id];
+
+    public IReadOnlyList<string> SpecialTokens { get; }
 
     public int? TokenId(string token) => idByToken.TryGetValue(token, out var id) ? id : null;
 

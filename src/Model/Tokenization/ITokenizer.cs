@@ -24,6 +24,9 @@ public interface ITokenizer
     /// <summary>Special (control) tokens: left out of text when skipSpecialTokens.</summary>
     bool IsSpecial(int id);
 
+    /// <summary>The strings of the special tokens, which <see cref="EncodeChat"/> turns into their ids.</summary>
+    IReadOnlyList<string> SpecialTokens { get; }
+
     /// <summary>
     /// The id of a token given its string, or null: a special or added token's content (`&lt;|im_end|&gt;`), or an
     /// ordinary token as its vocabulary spells it (`Ġthe` in byte-level BPE, `▁the` in SentencePiece-style
