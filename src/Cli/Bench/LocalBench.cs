@@ -35,8 +35,8 @@ internal static class LocalBench
     public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen, BenchSampling sampling,
         TimeSpan warmup, double? bandwidthGbs)
     {
-        var prompts = BenchPrompts.Make(batch, inputLen);
-        var warmupPrompts = BenchPrompts.MakeWarmup(batch, inputLen);
+        var prompts = BenchPrompts.Make(batch, inputLen, engine.Config.VocabSize);
+        var warmupPrompts = BenchPrompts.MakeWarmup(batch, inputLen, engine.Config.VocabSize);
         var warmupClock = Stopwatch.StartNew();
         do Generate(engine, warmupPrompts, sampling.AsParams(outputLen));
         while (warmupClock.Elapsed < warmup);

@@ -36,8 +36,9 @@ internal static class ServerBench
         TimeSpan warmup, TextWriter progress)
     {
         using var client = new RexClient(server);
-        var prompts = BenchPrompts.Make(requests, inputLen);
-        var warmupPrompts = BenchPrompts.MakeWarmup(concurrency, inputLen);
+        var vocabSize = (await client.ListModelsAsync()).Models[0].VocabSize;
+        var prompts = BenchPrompts.Make(requests, inputLen, vocabSize);
+        var warmupPrompts = BenchPrompts.MakeWarmup(concurrency, inputLen, vocabSize);
         var warmupClock = Stopwatch.StartNew();
         await Task.WhenAll(warmupPrompts.Select(async prompt =>
         {

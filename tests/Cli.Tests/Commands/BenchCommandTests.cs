@@ -22,6 +22,20 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void AnyFamilyIsBenchedWithPromptsInsideItsVocabularyAndAgainstTheRoofline()
+    {
+        var outcome = CliRunner.InProcess("bench", "--model", FixtureCases.Path("olmoe"), "--batch-size", "2", "--input-len", "4", "--output-len", "3",
+            "--warmup-seconds", "0", "--memory-bandwidth-gbs", "20", "--json");
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var report = JsonDocument.Parse(outcome.Output).RootElement;
+        Assert.Equal("olmoe", report.GetProperty("model_type").GetString());
+        var roofline = report.GetProperty("roofline_tokens_per_second").GetDouble();
+        Assert.Equal(2 * 20e9 / report.GetProperty("step_bytes").GetDouble(), roofline, 6);
+        Assert.Equal(report.GetProperty("decode_tokens_per_second").GetDouble() / roofline, report.GetProperty("roofline_fraction").GetDouble(), 9);
+        Assert.Contains("--memory-bandwidth-gbs must be positive", CliRunner.InProcess("bench", "--memory-bandwidth-gbs", "0").Error);
+    }
+
+    [Fact]
     public void RefusesAnOutputTooShortToTimeDecoding()
     {
         var outcome = CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--output-len", "1");
