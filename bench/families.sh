@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Every supported family at its real width: the local engine on a released model's config.json (bench/models/*) with
 # dummy weights (--load-format dummy: drawn on load, nothing downloaded) at fewer layers (--hf-overrides), at batch 1
-# and 8; decode tokens/s against the memory roofline (what a step must read over the measured read bandwidth).
-# Usage: bench/families.sh [--dtype bfloat16|float32] [--batch-sizes "1 8"] [--models "qwen3-30b-a3b mixtral-8x7b"]
+# and 4; decode tokens/s against the memory roofline (what a step must read over the measured read bandwidth).
+# Usage: bench/families.sh [--dtype bfloat16|float32] [--batch-sizes "1 4"] [--models "qwen3-30b-a3b mixtral-8x7b"]
 # BANDWIDTH_GBS: the memory read bandwidth to use; default: measured by bench/membw.c (gcc), the larger of 1 and 2 threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dtype=bfloat16
-batch_sizes="1 8"
+batch_sizes="1 4"
 models="dbrx-instruct mixtral-8x7b qwen1.5-moe-a2.7b qwen3-30b-a3b olmoe-1b-7b-0924"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,7 +42,7 @@ echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 
 for model in $models; do
   for batch in $batch_sizes; do
     echo "$model ${overrides[$model]}: $("${rex[@]}" bench --model "bench/models/$model" --load-format dummy --dtype "$dtype" \
-      --hf-overrides "${overrides[$model]}" --batch-size "$batch" --input-len 32 --output-len 32 --warmup-seconds 2 \
+      --hf-overrides "${overrides[$model]}" --batch-size "$batch" --input-len 16 --output-len 16 --warmup-seconds 0 \
       --memory-bandwidth-gbs "$BANDWIDTH_GBS")"
   done
 done

@@ -2,8 +2,9 @@
 # all.sh rehearsed on this machine's CPU, at a tiny shape, through the real pack path: pack.sh (into a folder of its
 # own, never .gpu), the pack unpacked by all.sh's setup, Rex bound through LD_LIBRARY_PATH to the libtorch folder of
 # TorchSharp-cpu's NuGet package (the pack holds no libtorch), every step under the budget. Then checks what a GPU
-# run's result must hold: the keys, dbrx-tiny's parity, Rex's figures at each batch size, and a status for every step
-# (a step that cannot run here, such as the peers without python's torch, must say why). .ci/run runs it.
+# run's result must hold: the keys, every supported family's parity, Rex's figures at each batch size, and a status
+# for every step (a step that cannot run here, such as the peers without python's torch, must say why). .ci/run runs
+# it.
 # Settings: REX_REHEARSAL_PYTHON (python3; one with torch also rehearses the bandwidth and the torch steps),
 # REX_REHEARSAL_BUDGET (seconds, 480: the steps' caps stretch with it), REX_REHEARSAL_OUT (where all.sh writes its three
 # files; default a temporary folder).
@@ -43,7 +44,9 @@ r = json.load(open(results[0])) if results else {}
 keys = ["device", "layers", "parity", "bandwidth_gb_s", "roofline_tokens_per_second", "rex_local", "rex_cluster",
         "torch_eager", "torch_graph"]
 check(f"the result has {', '.join(keys)}", all(k in r for k in keys))
-check("dbrx-tiny passes parity (local and cluster, float32 and bfloat16)", r.get("parity", {}).get("dbrx-tiny") is True)
+supported = ["dbrx-tiny", "mixtral-tiny", "qwen2_moe-tiny", "qwen3_moe-tiny", "olmoe-tiny"]
+check(f"{', '.join(supported)} pass parity (local and cluster, float32 and bfloat16)",
+      all(r.get("parity", {}).get(name) is True for name in supported))
 check("a fixture of a family Rex does not read is reported, not a failure",
       all(d["verdict"] in ("pass", "unsupported") for d in r.get("parity_detail", {}).values()))
 for series in ("rex_local", "rex_cluster"):

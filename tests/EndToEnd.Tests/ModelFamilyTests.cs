@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Grpc.Core;
 using Rex.Protos.Api;
+using Rex.Model.TinyModel;
 using Rex.Tests;
 
 namespace Rex.EndToEnd.Tests;
@@ -30,6 +32,43 @@ public sealed class ModelFamilyTests
         var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GenerateAsync(new GenerateRequest { Text = "Hello" }));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains($"text: model '{family}-tiny' has no tokenizer (its directory holds no tokenizer.json): send token ids", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task AQwen3ModelChatsWithItsOwnTokenizerAndTemplateOverGrpcAndOpenAi()
+    {
+        // A tiny Qwen3-MoE with a byte-level tokenizer.json in Qwen's style and Qwen3's real chat template.
+        using var model = new TemporaryDirectory();
+        TinyModels.Write(model.Path, "qwen3_moe", new RandomCheckpoint.Options(), new JsonObject { ["vocab_size"] = 384, ["eos_token_id"] = 381 });
+        File.Copy(Path.Combine(TestPaths.Fixtures, "tokenizers", "byte-level", "tokenizer.json"), model.File("tokenizer.json"));
+        File.Copy(Path.Combine(TestPaths.RepositoryRoot, "tests", "Model.Tests", "Tokenization", "ChatTemplates", "qwen3-30b-a3b", "tokenizer_config.json"),
+            model.File("tokenizer_config.json"));
+        await using var gateway = await GatewayProcess.Start([$"--Rex:Model={model.Path}"]);
+        using var directory = Model.ModelDirectory.Open(model.Path);
+        Model.Tokenization.ChatMessage[] messages = [new("system", "Be brief."), new("user", "Hi <|im_end|> 你好 🎉")];
+        var prompt = directory.Chat!.Encode(messages);
+
+        var sampling = new SamplingParameters { MaxTokens = 12, IgnoreEos = true };
+        var request = new ChatRequest { Messages = { messages.Select(m => new ChatMessage { Role = m.Role, Content = m.Content }) }, Sampling = sampling };
+        var chat = await gateway.Client.ChatAsync(request);
+        Assert.Equal(prompt.Length, chat.Usage.PromptTokens);
+        Assert.Equal(directory.Tokenizer!.Decode(chat.TokenIds), chat.Text);
+        var streamed = new System.Text.StringBuilder();
+        await foreach (var delta in gateway.Client.ChatStreamAsync(request))
+            streamed.Append(delta.Text);
+        Assert.Equal(chat.Text, streamed.ToString());
+
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonArray(messages.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role, ["content"] = m.Content }).ToArray()),
+            ["max_tokens"] = 12,
+            ["ignore_eos"] = true,
+        };
+        var reply = await Curl.Post($"{gateway.OpenAiBase}/chat/completions", body.ToJsonString());
+        Assert.Equal(200, reply.Status);
+        var completion = JsonNode.Parse(reply.Body)!;
+        Assert.Equal(chat.Text, (string?)completion["choices"]![0]!["message"]!["content"]);
+        Assert.Equal(prompt.Length, (int)completion["usage"]!["prompt_tokens"]!);
     }
 
     [Theory]
