@@ -51,12 +51,13 @@ public sealed class WeightReader(IModelWeights weights, ModelConfig config, Comp
         switch (Names.Experts)
         {
             case FusedExpertTensorNames fused:
-                var ffn = config.Moe.IntermediateSize;
-                return new ExpertGlu(activation, Rows(fused.Gate(layer), (long)expert * ffn, ffn), Rows(fused.Up(layer), (long)expert * ffn, ffn),
-                    Rows(fused.DownTransposed(layer), (long)expert * ffn, ffn));
+                var (first, ffn) = ((long)expert * config.Moe.IntermediateSize, config.Moe.IntermediateSize);
+                Tensor down;
+                using (var downTransposed = Rows(fused.DownTransposed(layer), first, ffn)) down = downTransposed.t().contiguous();
+                return new ExpertGlu(activation, Rows(fused.Gate(layer), first, ffn), Rows(fused.Up(layer), first, ffn), down);
             case PerExpertTensorNames perExpert:
-                using (var down = Load(perExpert.Down(layer, expert) + ".weight"))
-                    return new ExpertGlu(activation, Load(perExpert.Gate(layer, expert) + ".weight"), Load(perExpert.Up(layer, expert) + ".weight"), down.t());
+                return new ExpertGlu(activation, Load(perExpert.Gate(layer, expert) + ".weight"), Load(perExpert.Up(layer, expert) + ".weight"),
+                    Load(perExpert.Down(layer, expert) + ".weight"));
             default:
                 throw new InvalidOperationException($"unknown expert layout {Names.Experts.GetType().Name}");
         }

@@ -51,7 +51,7 @@ public sealed class WeightReaderTests
             new JsonObject { ["vocab_size"] = 500, ["ffn_config"] = new JsonObject { ["ffn_hidden_size"] = 16 } });
         File.WriteAllText(Path.Combine(directory.Path, "config.json"), config.ToJsonString());
         var error = Assert.Throws<CheckpointException>(() => ReferenceEngine.Load(directory.Path, ComputePlacement.Cpu));
-        Assert.Contains("tensor 'transformer.blocks.0.ffn.experts.mlp.w1' has shape [512, 64], but the config needs [256, 64]", error.Message);
+        Assert.Contains("tensor 'transformer.blocks.0.ffn.experts.mlp.w2' has shape [512, 64], but the config needs [256, 64]", error.Message);
     }
 
     [Fact]

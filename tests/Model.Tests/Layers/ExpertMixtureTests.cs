@@ -11,12 +11,12 @@ public class ExpertMixtureTests
     static (ExpertGlu Glu, Tensor W1, Tensor V1, Tensor W2) Expert(int seed)
     {
         var generator = manual_seed(seed);
-        var (w1, v1, w2) = (randn(Ffn, DModel, generator: generator), randn(Ffn, DModel, generator: generator), randn(Ffn, DModel, generator: generator));
+        var (w1, v1, w2) = (randn(Ffn, DModel, generator: generator), randn(Ffn, DModel, generator: generator), randn(DModel, Ffn, generator: generator));
         return (new ExpertGlu(ExpertActivation.Silu, w1, v1, w2), w1, v1, w2);
     }
 
-    // The DBRX expert written out for one row: (silu(x w1^T) * (x v1^T)) w2.
-    static Tensor Reference(Tensor x, Tensor w1, Tensor v1, Tensor w2) => (nn.functional.silu(x.matmul(w1.t())) * x.matmul(v1.t())).matmul(w2);
+    // The expert written out for one row: (silu(x gate^T) * (x up^T)) down^T.
+    static Tensor Reference(Tensor x, Tensor w1, Tensor v1, Tensor w2) => (nn.functional.silu(x.matmul(w1.t())) * x.matmul(v1.t())).matmul(w2.t());
 
     [Fact]
     public void EachRowGetsTheWeightedSumOfItsExpertsAndUnservedRowsStayZero()
