@@ -19,7 +19,8 @@
 # without a GPU, see rehearse.sh), REX_GPU_SHAPE ("6144 48 8 10752": d_model, heads, KV heads, expert FFN width),
 # REX_GPU_LAYERS (default: what fits a KV cache of REX_GPU_KV_BATCH (64) x REX_GPU_KV_TOKENS (2048) tokens),
 # REX_GPU_BATCHES ("1 8 64"), REX_GPU_INPUT (128), REX_GPU_OUTPUT (128), REX_GPU_SILOS (2), REX_GPU_REBUILD
-# (auto|always|never), REX_GPU_PARITY_CASES (prompts per fixture; default all), REX_GPU_STEPS (the steps to run, e.g.
+# (auto|always|never), REX_GPU_PARITY_CASES (prompts per fixture; default all), REX_GPU_PARITY_CLUSTER_BF16 (0 skips
+# the bf16 clusters, which parity records but does not judge; default 1), REX_GPU_STEPS (the steps to run, e.g.
 # "binding rex_cluster torch" for a rerun; setup always runs; default all), REX_GPU_TORCH_THREADS (each cluster process's, 2),
 # REX_GPU_PYTHON (python3), TORCH_LIB (the libtorch folder Rex binds to; default python's torch/lib), REX_GPU_PACK_DIR
 # (.gpu), REX_GPU_ROOT (where the pack is unpacked, /tmp/rex-gpu), REX_GPU_WORK (/tmp/rex-gpu-run).
@@ -147,6 +148,7 @@ step_rebuild() {
 step_parity() {
   local cases=()
   [ -n "${REX_GPU_PARITY_CASES:-}" ] && cases=(--cases "$REX_GPU_PARITY_CASES")
+  [ "${REX_GPU_PARITY_CLUSTER_BF16:-1}" = 0 ] && cases+=(--no-cluster-bf16)
   "$py" -u $here/parity.py --rex "${rex[*]}" --device "$device" --work "$work" --json "$work/parity.json" \
     --silos "${REX_GPU_SILOS:-2}" "${cases[@]}"
 }

@@ -8,7 +8,7 @@ a change here. Per fixture:
                           greedy ids part from the fp32 reference within a few tokens: their agreement is recorded)
   cluster, float32        a gateway and expert silos as separate processes on the device (`rex cluster up`), every
                           greedy id equal through `rex generate --server`
-  cluster, bfloat16       greedy ids recorded, not judged
+  cluster, bfloat16       greedy ids recorded, not judged (--no-cluster-bf16 skips it)
 A fixture whose family Rex does not read yet is reported as unsupported (its loader says "not supported").
 Rex runs as separate processes, many at once (a tiny model is far from filling the device or a core).
 
@@ -35,13 +35,14 @@ BF16_MAX_ABS = 1.0         # largest single difference; the CPU engine here: 0.6
 BF16_TOP1 = 0.9            # share of positions whose highest logit is the expected one; the CPU engine here: 94 of 95
 TOP = 40                   # logits asked of Rex per position: a listed id reordered in bf16 is still found
 GREEDY_TOKENS = 16
+JUDGED = (("local", "float32"), ("local", "bfloat16"), ("cluster", "float32"))  # a fixture's verdict rests on these
 CALL_TIMEOUT = 180         # seconds for one rex invocation (a hung process must not hold the run)
 
 
 class Rex:
     def __init__(self, command: str, device: str, silos: int, work: str):
         self.command, self.device, self.silos, self.work = shlex.split(command), device, silos, work
-        self.states, self.lock = [], threading.Lock()
+        self.states, self.stopping, self.lock = [], [], threading.Lock()
 
     def call(self, *args: str):
         started = time.monotonic()
@@ -75,6 +76,22 @@ class Rex:
 
     def cluster_down(self, state: str):
         self.call("cluster", "down", "--state", state)
+
+    def cluster_down_later(self, state: str):
+        """A graceful stop takes seconds of waiting, not of work: the next cluster comes up meanwhile (the final
+        sweep over every state stops whatever is still up)."""
+        stop = threading.Thread(target=self.cluster_down, args=(state,), daemon=True)
+        with self.lock:
+            self.stopping.append(stop)
+        stop.start()
+
+    def stop_all(self):
+        """Waits for the stops under way, then stops every cluster whose state still names one."""
+        for stop in list(self.stopping):
+            stop.join(CALL_TIMEOUT)
+        for state in self.states:
+            if os.path.exists(os.path.join(state, "cluster.json")):
+                self.cluster_down(state)
 
 
 def csv(ids) -> str:
@@ -153,9 +170,11 @@ class Fixture:
         with open(os.path.join(path, "config.json")) as fh:
             self.family = json.load(fh).get("model_type", "?")
         self.report = {"family": self.family, "verdict": "incomplete"}
+        self.probe = None  # the float32 logits of the first prompt, asked first to learn whether Rex reads the family
 
     def local(self, rex: Rex, pool, dtype: str):
-        logits = [pool.submit(rex.logits, self.path, dtype, c["prompt_ids"]) for c in self.cases]
+        logits = [self.probe if dtype == "float32" and i == 0 else pool.submit(rex.logits, self.path, dtype, c["prompt_ids"])
+                  for i, c in enumerate(self.cases)]
         greedy = [pool.submit(rex.generate, c["prompt_ids"], "--model", self.path, "--device", rex.device,
                               "--dtype", dtype) for c in self.cases]
         logits, greedy = [f.result() for f in logits], [f.result() for f in greedy]
@@ -175,7 +194,7 @@ class Fixture:
         except RuntimeError as e:
             return {"ok": False, "reason": str(e)}
         finally:
-            rex.cluster_down(os.path.join(rex.work, "clusters", f"parity-{self.name}-{dtype}"))
+            rex.cluster_down_later(os.path.join(rex.work, "clusters", f"parity-{self.name}-{dtype}"))
         reason = failure(results)
         if reason:
             return {"ok": False, "reason": reason}
@@ -209,38 +228,40 @@ def run(args) -> dict:
     clusters = futures.ThreadPoolExecutor(max(1, args.jobs // 4))
     try:
         # One call per fixture first: a family Rex does not read fails at once, and costs no cluster.
-        probes = {f.name: calls.submit(rex.logits, f.path, "float32", f.cases[0]["prompt_ids"]) for f in fixtures}
+        for f in fixtures:
+            f.probe = calls.submit(rex.logits, f.path, "float32", f.cases[0]["prompt_ids"])
         supported = []
         for f in fixtures:
-            rc, _, err, _ = probes[f.name].result()
+            rc, _, err, _ = f.probe.result()
             if rc != 0 and unsupported(err):
                 f.report.update(verdict="unsupported", reason=tail(err, 2))
                 print(f"parity {f.name}: unsupported ({tail(err, 1)})", flush=True)
             else:
                 supported.append(f)
         write()
+        # The judged parts first, the bf16 clusters (recorded only) last: a run cut short keeps every verdict.
         jobs = {}
         for f in supported:
-            for dtype in ("float32", "bfloat16"):
-                jobs[clusters.submit(f.cluster, rex, dtype)] = (f, "cluster", dtype)
+            jobs[clusters.submit(f.cluster, rex, "float32")] = (f, "cluster", "float32")
         for f in supported:
             for dtype in ("float32", "bfloat16"):
                 jobs[_submit_local(f, rex, calls, dtype)] = (f, "local", dtype)
+        if args.cluster_bf16:
+            for f in supported:
+                jobs[clusters.submit(f.cluster, rex, "bfloat16")] = (f, "cluster", "bfloat16")
         for done in futures.as_completed(jobs):
             f, where, dtype = jobs[done]
             f.report.setdefault(where, {})[dtype] = done.result()
             part = f.report[where][dtype]
             print(f"parity {f.name} {where} {dtype}: {summary(part)}", flush=True)
+            judged = [f.report.get(w, {}).get(d) for w, d in JUDGED]
+            if all(judged):
+                f.report["verdict"] = "pass" if all(ok(j) for j in judged) else "fail"
             write()
-        for f in supported:
-            f.report["verdict"] = "pass" if all(
-                ok(f.report.get(w, {}).get(d, {"ok": False}))
-                for w, d in (("local", "float32"), ("local", "bfloat16"), ("cluster", "float32"))) else "fail"
     finally:
         calls.shutdown(wait=False, cancel_futures=True)
         clusters.shutdown(wait=False, cancel_futures=True)
-        for state in rex.states:
-            rex.cluster_down(state)
+        rex.stop_all()
         write()
     return report
 
@@ -283,6 +304,8 @@ def main(argv=None) -> int:
     p.add_argument("--json", required=True)
     p.add_argument("--silos", type=int, default=2)
     p.add_argument("--cases", type=int, help="only the first N prompts of each fixture (a quick rehearsal)")
+    p.add_argument("--no-cluster-bf16", dest="cluster_bf16", action="store_false",
+                   help="skip the bf16 clusters, which are recorded but not judged (the CPU rehearsal, on two cores)")
     p.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 16))
     args = p.parse_args(argv)
     report = run(args)

@@ -6,7 +6,7 @@
 # for every step (a step that cannot run here, such as the peers without python's torch, must say why). .ci/run runs
 # it.
 # Settings: REX_REHEARSAL_PYTHON (python3; one with torch also rehearses the bandwidth and the torch steps),
-# REX_REHEARSAL_BUDGET (seconds, 480: the steps' caps stretch with it), REX_REHEARSAL_OUT (where all.sh writes its three
+# REX_REHEARSAL_BUDGET (seconds, 900: the steps' caps stretch with it), REX_REHEARSAL_OUT (where all.sh writes its three
 # files; default a temporary folder).
 # Usage: bench/gpu/rehearse.sh
 set -euo pipefail
@@ -22,12 +22,12 @@ mkdir -p "$out"
 
 started=$SECONDS
 REX_GPU_DEVICE=cpu REX_GPU_SHAPE="64 4 2 128" REX_GPU_LAYERS=2 REX_GPU_BATCHES="1 8" REX_GPU_INPUT=16 \
-  REX_GPU_OUTPUT=8 REX_GPU_PARITY_CASES=1 REX_GPU_TORCH_THREADS=1 REX_GPU_BUDGET=${REX_REHEARSAL_BUDGET:-480} \
+  REX_GPU_OUTPUT=8 REX_GPU_PARITY_CASES=1 REX_GPU_PARITY_CLUSTER_BF16=0 REX_GPU_TORCH_THREADS=1 REX_GPU_BUDGET=${REX_REHEARSAL_BUDGET:-900} \
   TORCH_LIB=$torch_lib REX_GPU_PYTHON=${REX_REHEARSAL_PYTHON:-python3} REX_GPU_PACK_DIR="$scratch/pack" \
   REX_GPU_ROOT="$scratch/root" REX_GPU_WORK="$scratch/work" OUT=$out bash bench/gpu/all.sh
 echo "all.sh took $((SECONDS - started)) s"
 
-python3 - "$out" "${REX_REHEARSAL_BUDGET:-480}" "$((SECONDS - started))" <<'EOF'
+python3 - "$out" "${REX_REHEARSAL_BUDGET:-900}" "$((SECONDS - started))" <<'EOF'
 import glob, json, sys
 out, budget, took = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 results = glob.glob(f"{out}/cpu-*.json")
@@ -45,7 +45,7 @@ keys = ["device", "layers", "parity", "bandwidth_gb_s", "roofline_tokens_per_sec
         "torch_eager", "torch_graph"]
 check(f"the result has {', '.join(keys)}", all(k in r for k in keys))
 supported = ["dbrx-tiny", "mixtral-tiny", "qwen2_moe-tiny", "qwen3_moe-tiny", "olmoe-tiny"]
-check(f"{', '.join(supported)} pass parity (local and cluster, float32 and bfloat16)",
+check(f"{', '.join(supported)} pass parity (local float32 and bfloat16, cluster float32)",
       all(r.get("parity", {}).get(name) is True for name in supported))
 check("a fixture of a family Rex does not read is reported, not a failure",
       all(d["verdict"] in ("pass", "unsupported") for d in r.get("parity_detail", {}).values()))

@@ -172,7 +172,10 @@ internal static partial class ClusterUpCommand
                 var active = status.Silos.Sum(s => s.Experts.Count);
                 var silos = status.Silos.Count(s => s.Roles.Contains(SiloRoles.Expert));
                 if (active == status.ExpectedExperts && silos == expertSilos) return;
-                last = $"{active} of {status.ExpectedExperts} experts active on {silos} of {expertSilos} expert silos";
+                // Every active silo is listed, its roles as the gateway's metadata cache knows them: a silo that
+                // joined but whose roles never arrived shows as "no roles", apart from one that never joined.
+                var members = string.Join(", ", status.Silos.Select(s => $"{s.Address} {(s.Roles.Count == 0 ? "no roles" : string.Join('+', s.Roles))}"));
+                last = $"{active} of {status.ExpectedExperts} experts active on {silos} of {expertSilos} expert silos (active silos: {members})";
             }
             catch (Grpc.Core.RpcException e)
             {
