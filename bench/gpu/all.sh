@@ -268,6 +268,9 @@ reap() {
   for state in "$work"/clusters/*/; do
     [ -f "$state/cluster.json" ] && timeout 20 "${rex[@]}" cluster down --state "$state" > /dev/null 2>&1
   done
+  # A process a `cluster up` cut short by the step's limit had started but not yet written down is in no state: every
+  # Rex process runs from the pack's app folder, and none may outlive the step that started it.
+  pkill -KILL -f "$root/app/" 2> /dev/null
   return 0
 }
 
