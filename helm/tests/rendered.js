@@ -2,6 +2,7 @@
 // AssertionError naming the object and field when the answer is wrong.
 "use strict";
 const assert = require("node:assert/strict");
+const { restrictedViolations } = require("./pod-security");
 
 const podSpec = (workload) => (workload.kind === "Pod" ? workload.spec : workload.spec.template.spec);
 const podLabels = (workload) => (workload.kind === "Pod" ? workload.metadata.labels : workload.spec.template.metadata.labels);
@@ -104,6 +105,46 @@ class Rendered {
     assert.equal(siloService.spec.clusterIP, "None", "the silo Service is headless");
     this.service(silo.spec.serviceName).selects(silo);
     this.labelsMatch(this.one("PodDisruptionBudget", "rex-silo").spec.selector.matchLabels, podLabels(silo), "the silo budget selects the silos");
+    this.podsAreRestricted();
+    this.internalPortsAdmitOnlyRex();
+  }
+
+  /** Every pod the set renders (Rex's, Redis, the test) passes the restricted Pod Security Standard; a hostPath
+   * volume the values ask for (a node's model folder) is the one exception, the operator's own choice. */
+  podsAreRestricted() {
+    const pods = [...this.all("Deployment"), ...this.all("StatefulSet"), ...this.all("Pod")];
+    assert.ok(pods.length >= 3, "pods rendered");
+    for (const workload of pods) {
+      const broken = restrictedViolations(podSpec(workload)).filter((v) => !/is a hostPath$/.test(v));
+      assert.deepEqual(broken, [], `${workload.kind} ${workload.metadata.name} meets the restricted Pod Security Standard`);
+    }
+  }
+
+  /** A NetworkPolicy selects each gateway, silo and Redis pod, and its internal ports admit only gateways and silos. */
+  internalPortsAdmitOnlyRex() {
+    const { gateway, silo } = workloads(this);
+    const redis = this.all("Deployment").find((d) => d.metadata.name === "rex-redis");
+    const internal = { gateway: ["orleans-silo", "orleans-gateway"], silo: ["data-plane", "orleans-silo", "orleans-gateway"], redis: ["redis"] };
+    const members = [podLabels(gateway), podLabels(silo)];
+    for (const [name, workload] of [["gateway", gateway], ["silo", silo], ["redis", redis]]) {
+      if (!workload) continue;
+      const policies = this.all("NetworkPolicy").filter((p) => Object.entries(p.spec.podSelector.matchLabels ?? {})
+        .every(([key, value]) => podLabels(workload)[key] === value));
+      assert.equal(policies.length, 1, `one NetworkPolicy selects ${workload.metadata.name}`);
+      const [policy] = policies;
+      assert.deepEqual(policy.spec.policyTypes, ["Ingress"], `${policy.metadata.name} restricts ingress`);
+      for (const port of internal[name]) {
+        const rules = policy.spec.ingress.filter((rule) => (rule.ports ?? []).some((p) => p.port === port));
+        assert.equal(rules.length, 1, `${policy.metadata.name}: one rule admits port ${port}`);
+        const from = rules[0].from ?? [];
+        assert.ok(from.length > 0, `${policy.metadata.name}: port ${port} is not open to everyone`);
+        for (const peer of from) {
+          assert.equal(peer.namespaceSelector ?? peer.ipBlock, undefined, `${policy.metadata.name}: port ${port} admits pods of this namespace only`);
+          assert.ok(members.some((labels) => Object.entries(peer.podSelector?.matchLabels ?? { none: "" }).every(([k, v]) => labels[k] === v)),
+            `${policy.metadata.name}: port ${port} admits ${JSON.stringify(peer.podSelector?.matchLabels)}, not a gateway or silo`);
+        }
+      }
+    }
   }
 }
 

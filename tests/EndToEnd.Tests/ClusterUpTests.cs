@@ -26,14 +26,14 @@ public sealed class ClusterUpTests
             ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path,
                 // Two micro-batches (off by default): their overlapped dispatches must give the same tokens.
                 "--gateway-arg", "Rex:NumMicroBatches=2"], environment);
-        var processes = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, "cluster.json"))).RootElement.GetProperty("processes")
-            .EnumerateArray().Select(p => p.GetProperty("pid").GetInt32()).ToArray();
+        var processes = Pids(state.Path);
         try
         {
             Assert.True(up.ExitCode == 0, up.Error);
             var address = up.Output.Trim().Split('\n')[^1];
             Assert.StartsWith("http://127.0.0.1:", address);
             Assert.Equal(3, processes.Length);
+            AssertEverySocketOnLoopback(processes);
 
             using (var client = new RexClient(address))
             {
@@ -63,6 +63,20 @@ public sealed class ClusterUpTests
             $"process {pid} still runs"));
     }
 
+    static int[] Pids(string state) => JsonDocument.Parse(File.ReadAllText(Path.Combine(state, "cluster.json"))).RootElement
+        .GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("pid").GetInt32()).ToArray();
+
+    // A local cluster is reachable from this machine only: its API, Orleans and data-plane ports all on loopback.
+    static void AssertEverySocketOnLoopback(int[] pids)
+    {
+        foreach (var pid in pids)
+        {
+            var sockets = ListeningSockets.Of(pid);
+            Assert.NotEmpty(sockets);
+            Assert.All(sockets, socket => Assert.True(System.Net.IPAddress.IsLoopback(socket.Address), $"process {pid} listens on {socket}"));
+        }
+    }
+
     [Fact]
     public async Task WithRedisMembershipTheClusterFormsAndMatches()
     {
@@ -78,6 +92,7 @@ public sealed class ClusterUpTests
                 "--membership", "redis", "--redis", redis.ConnectionString,
             ], environment);
             Assert.True(up.ExitCode == 0, up.Error);
+            AssertEverySocketOnLoopback(Pids(state.Path));
             using var client = new RexClient(up.Output.Trim().Split('\n')[^1]);
             var (prompt, tokens) = FixtureGreedy.All[2];
             Assert.Equal(tokens, await GatewayClient.Greedy(client, prompt));

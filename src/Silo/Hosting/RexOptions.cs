@@ -82,6 +82,6 @@ public sealed class RexOptions
     /// <summary>Redis clustering: the StackExchange.Redis connection string.</summary>
     public string RedisConnectionString { get; set; } = "localhost:6379";
 
-    /// <summary>Address other silos reach this one on (Redis clustering).</summary>
+    /// <summary>Address other silos reach this one on, and the only one its Orleans ports listen on (Redis clustering).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 }

@@ -102,7 +102,9 @@ public static class RexSiloBuilderExtensions
                     cluster.ClusterId = options.ClusterId;
                     cluster.ServiceId = options.ServiceId;
                 });
-                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), siloPort, gatewayPort, listenOnAnyHostAddress: true);
+                // Listens on the advertised address only (the pod's IP under Kubernetes, loopback for `rex cluster up`),
+                // never on every interface of the host.
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), siloPort, gatewayPort, listenOnAnyHostAddress: false);
                 break;
             default:
                 throw new ArgumentException($"Clustering '{options.Clustering}' is not localhost or redis", "Clustering");
