@@ -28,7 +28,9 @@ dotnet publish src/Cli -c Release -o "$stage/app" -v quiet -nologo >/dev/null
 (
   cd "$stage/app"
   rm -rf runtimes/osx* runtimes/win* cs de es fr it ja ko pl pt-BR ru tr zh-Hans zh-Hant ./*.xml
-  find runtimes/linux-x64/native -type f ! -name libLibTorchSharp.so -delete
+  # Kept: TorchSharp's binding, the Hugging Face tokenizers, and Lua for the membership store (Garnet) of `rex cluster
+  # up`; not libtorch's CPU binaries nor Garnet's optional vector-search and storage-device libraries.
+  find runtimes/linux-x64/native -type f ! -name libLibTorchSharp.so ! -name libhf_tokenizers.so ! -name liblua54.so -delete
 )
 
 host=$(dirname "$(readlink -f "$(command -v dotnet)")")

@@ -1,20 +1,24 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Rex.Tests;
 
 namespace Rex.EndToEnd.Tests;
 
-/// <summary>A private redis-server (from apt; .ci/run installs it) on a free loopback port, without persistence, for Redis membership.</summary>
+/// <summary>
+/// An external Redis for `--membership redis`: a Redis-protocol server with a password on a free loopback port, the
+/// Garnet server `rex cluster membership-store` runs (so the tests need no redis-server from apt).
+/// </summary>
 internal sealed class RedisServer : IDisposable
 {
-    readonly Process process;
+    readonly ChildProcess process;
 
-    RedisServer(Process process, int port)
+    RedisServer(ChildProcess process, string connectionString)
     {
         this.process = process;
-        ConnectionString = $"127.0.0.1:{port}";
+        ConnectionString = connectionString;
     }
 
+    /// <summary>StackExchange.Redis's form: `127.0.0.1:PORT,password=...`.</summary>
     public string ConnectionString { get; }
 
     public static RedisServer Start()
@@ -25,38 +29,12 @@ internal sealed class RedisServer : IDisposable
             probe.Start();
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
-        var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
-            start.ArgumentList.Add(arg);
-        Process redis;
-        try
-        {
-            redis = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("redis-server is not installed: run .ci/run, or apt-get install redis-server", e);
-        }
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient("127.0.0.1", port);
-                return new RedisServer(redis, port);
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100);
-            }
-        }
-        redis.Kill();
-        redis.Dispose();
-        throw new TimeoutException($"redis-server did not listen on {port}");
+        var connectionString = $"127.0.0.1:{port},password={Guid.NewGuid():N}";
+        var server = ChildProcess.Start("rex.dll", ["cluster", "membership-store"],
+            new Dictionary<string, string> { ["REX_RedisConnectionString"] = connectionString });
+        server.WaitForLine("Rex membership store on", TimeSpan.FromSeconds(60));
+        return new RedisServer(server, connectionString);
     }
 
-    public void Dispose()
-    {
-        process.Kill();
-        process.Dispose();
-    }
+    public void Dispose() => process.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

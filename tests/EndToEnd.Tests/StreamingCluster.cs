@@ -9,8 +9,8 @@ namespace Rex.EndToEnd.Tests;
 /// <summary>
 /// A cluster from `rex cluster up` running 16 greedy streams, for tests that disturb a cluster mid-stream (kill a
 /// silo, drain one, kill a gateway): by default a gateway and 3 expert silos, each stream on its own connection
-/// without retries. With two gateways the cluster uses Redis membership (a cluster whose localhost primary died
-/// would be gone), the streams reach the gateways through a <see cref="ServiceProxy"/>, and the SDK retries. Each
+/// without retries. With two gateways (membership in the cluster's own store, which outlives either) the streams reach
+/// the gateways through a <see cref="ServiceProxy"/>, and the SDK retries. Each
 /// stream's outcome is its tokens, or null when it ended with UNAVAILABLE; any other status fails the test, and
 /// none may outlast 120 s. Disposing brings the cluster down; when the test failed, the processes' logs go to its
 /// output first.
@@ -22,7 +22,6 @@ internal sealed class StreamingCluster : IAsyncDisposable
     readonly TemporaryDirectory state = new();
     readonly TemporaryDirectory home = new();
     readonly ITestOutputHelper output;
-    RedisServer? redis;
     ServiceProxy? service;
     int retries;
     string address = "";
@@ -59,16 +58,10 @@ internal sealed class StreamingCluster : IAsyncDisposable
         var cluster = new StreamingCluster(output, seed);
         try
         {
-            string[] membership = [];
-            if (gateways > 1)
-            {
-                cluster.redis = RedisServer.Start();
-                membership = ["--membership", "redis", "--redis", cluster.redis.ConnectionString];
-            }
             var up = await ChildProcess.Run("rex.dll",
             [
                 "cluster", "up", "--silos", silos.ToString(), "--gateways", gateways.ToString(), "--expert-replicas", replicas.ToString(),
-                "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", cluster.State, .. membership,
+                "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", cluster.State,
             ], cluster.Environment);
             Assert.True(up.ExitCode == 0, up.Error);
             var addresses = up.Output.Trim().Split('\n')[^gateways..];
@@ -132,7 +125,6 @@ internal sealed class StreamingCluster : IAsyncDisposable
         await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", State], Environment);
         Client?.Dispose();
         if (service is not null) await service.DisposeAsync();
-        redis?.Dispose();
         state.Dispose();
         home.Dispose();
     }

@@ -2,12 +2,21 @@ using System.Text.Json;
 
 namespace Rex.Cli.Cluster;
 
-/// <summary>One process of a local cluster: its role (gateway, gateway-N for more gateways, or silo-N for an expert silo), pid and log file.</summary>
+/// <summary>
+/// One process of a local cluster: its role (gateway, gateway-N for more gateways, silo-N for an expert silo, or
+/// membership for the membership store), pid and log file.
+/// </summary>
 public sealed record ClusterProcess(string Role, int Pid, string Log)
 {
     public const string GatewayRole = "gateway";
 
+    public const string MembershipRole = "membership";
+
     public bool IsGateway => Role == GatewayRole || Role.StartsWith(GatewayRole + "-", StringComparison.Ordinal);
+
+    public bool IsMembershipStore => Role == MembershipRole;
+
+    public bool IsExpertSilo => !IsGateway && !IsMembershipStore;
 
     /// <summary>The role of gateway number <paramref name="index"/>: the first is plain "gateway".</summary>
     public static string Gateway(int index) => index == 0 ? GatewayRole : $"{GatewayRole}-{index}";

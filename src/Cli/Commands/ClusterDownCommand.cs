@@ -3,7 +3,10 @@ using Rex.Cli.Cluster;
 
 namespace Rex.Cli.Commands;
 
-/// <summary>`rex cluster down [--state DIR]`: stops what `rex cluster up` started, gateway first, gracefully.</summary>
+/// <summary>
+/// `rex cluster down [--state DIR]`: stops what `rex cluster up` started, gateway first, gracefully; the membership
+/// store last, so every silo can still record its departure.
+/// </summary>
 internal static class ClusterDownCommand
 {
     public static Command Create()
@@ -14,7 +17,7 @@ internal static class ClusterDownCommand
         {
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
             var cluster = ClusterState.Require(directory);
-            foreach (var process in cluster.Processes)
+            foreach (var process in cluster.Processes.OrderBy(p => p.IsMembershipStore))
                 ChildProcesses.Stop(process.Pid, ClusterUpCommand.Program(process), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
             ClusterState.Delete(directory);
             output.WriteLine($"stopped {cluster.Processes.Count} processes ({string.Join(", ", cluster.Gateways)})");

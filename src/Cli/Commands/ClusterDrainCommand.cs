@@ -23,7 +23,7 @@ internal static class ClusterDrainCommand
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
             var cluster = ClusterState.Require(directory);
             var name = parse.GetValue(silo)!;
-            var silos = cluster.Processes.Where(p => !p.IsGateway).ToArray();
+            var silos = cluster.Processes.Where(p => p.IsExpertSilo).ToArray();
             var process = silos.FirstOrDefault(p => p.Role == name)
                 ?? throw new ArgumentException($"silo '{name}' is not an expert silo of this cluster (it has {string.Join(", ", silos.Select(p => p.Role))})", "silo");
             var program = ClusterUpCommand.Program(process);

@@ -10,14 +10,15 @@ using Rex.Silo.Hosting;
 namespace Rex.Cli.Commands;
 
 /// <summary>
-/// `rex cluster up --silos N [--gateways G] [--model DIR] [--port P] [--http-port H] [--membership localhost|redis]`: starts G gateway
-/// processes (default 1) and N expert-silo processes on this machine, waits until every gateway has every expert replica active,
-/// prints the gateways' addresses, one per line.
+/// `rex cluster up --silos N [--gateways G] [--model DIR] [--port P] [--http-port H] [--membership embedded|localhost|redis]`:
+/// starts a membership store (embedded, the default), G gateway processes (default 1) and N expert-silo processes on
+/// this machine, waits until every gateway has every expert replica active, prints the gateways' addresses, one per line.
 /// </summary>
 internal static partial class ClusterUpCommand
 {
     const string GatewayProgram = "Rex.Gateway.dll";
     const string SiloProgram = "Rex.Silo.dll";
+    const string CliProgram = "rex.dll";
 
     public static Command Create()
     {
@@ -25,7 +26,12 @@ internal static partial class ClusterUpCommand
         var model = new ModelOptions();
         var port = new Option<int>("--port") { Description = "public gRPC port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 50051 };
         var httpPort = new Option<int>("--http-port") { Description = "OpenAI-compatible HTTP port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 8000 };
-        var membership = new Option<string>("--membership") { Description = "localhost (the gateway is the primary silo) or redis", DefaultValueFactory = _ => "localhost" };
+        var membership = new Option<string>("--membership")
+        {
+            Description = "embedded (a membership store of the cluster's own, which outlives any gateway or silo), " +
+                "localhost (the gateway is the primary silo: the cluster ends with it) or redis (--redis)",
+            DefaultValueFactory = _ => "embedded",
+        };
         var redis = new Option<string>("--redis") { Description = "Redis connection string for --membership redis", DefaultValueFactory = _ => "localhost:6379" };
         var replicas = new Option<int>("--expert-replicas") { Description = "replicas of every expert", DefaultValueFactory = _ => 1 };
         var torchThreads = new Option<int>("--torch-threads")
@@ -38,7 +44,7 @@ internal static partial class ClusterUpCommand
         var gateways = new Option<int>("--gateways")
         {
             Description = "gateway processes, each with its own engine over the shared expert silos (ports P, P+1, ... unless 0); " +
-                "a cluster that must survive losing one needs --membership redis",
+                "a cluster that must survive losing one needs --membership embedded or redis",
             DefaultValueFactory = _ => 1,
         };
         var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
@@ -54,7 +60,8 @@ internal static partial class ClusterUpCommand
             var gatewayCount = parse.GetValue(gateways);
             if (gatewayCount < 1) throw new ArgumentException($"--gateways must be at least 1, got {gatewayCount}", "--gateways");
             var mode = parse.GetValue(membership)!;
-            if (mode is not ("localhost" or "redis")) throw new ArgumentException($"--membership '{mode}' is not localhost or redis", "--membership");
+            if (mode is not ("embedded" or "localhost" or "redis"))
+                throw new ArgumentException($"--membership '{mode}' is not embedded, localhost or redis", "--membership");
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
             Directory.CreateDirectory(directory);
             if (ClusterState.Read(directory) is { } running && running.Processes.Any(p => ChildProcesses.IsRunning(p.Pid, Program(p))))
@@ -77,15 +84,20 @@ internal static partial class ClusterUpCommand
                 $"--Rex:DType={dtype}",
                 $"--Rex:LoadFormat={loadFormat}",
                 $"--Rex:HfOverrides={overrides?.ToJsonString() ?? ""}",
-                $"--Rex:Clustering={mode}",
+                $"--Rex:Clustering={(mode == "localhost" ? "localhost" : "redis")}",
                 $"--Rex:ClusterId=rex-{Guid.NewGuid():N}",
-                $"--Rex:RedisConnectionString={parse.GetValue(redis)}",
                 $"--Rex:TorchThreads={(parse.GetValue(torchThreads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / (count + 1)))}",
                 "--Logging:LogLevel:Default=Information",
                 "--Logging:LogLevel:Microsoft=Warning",
                 "--Logging:LogLevel:Orleans=Warning",
                 "--Logging:LogLevel:Polly=Warning", // Orleans' placement pipeline logs every attempt at Information
             ];
+            // The Redis connection string travels in the environment too: the embedded store's carries its password.
+            Environment.SetEnvironmentVariable(MembershipStore.ConnectionVariable, mode switch
+            {
+                "embedded" => $"127.0.0.1:{FreePort.Pick()},password={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))}",
+                _ => parse.GetValue(redis),
+            });
             var primaryPort = FreePort.Pick();
             var processes = new List<ClusterProcess>();
             // Saved after every start: an interrupted `up` leaves nothing `down` cannot find.
@@ -96,8 +108,17 @@ internal static partial class ClusterUpCommand
             }
             // A fixed port is the first gateway's; the others take the ports after it.
             static int PortOf(int first, int gateway) => first == 0 ? 0 : first + gateway;
+            var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
             try
             {
+                if (mode == "embedded")
+                {
+                    var log = Path.Combine(directory, $"{ClusterProcess.MembershipRole}.log");
+                    File.WriteAllText(log, "");
+                    var store = new ClusterProcess(ClusterProcess.MembershipRole, ChildProcesses.Start(CliProgram, ["cluster", "membership-store"], log, directory), log);
+                    Started(store);
+                    WaitForLine(store, processes, limit, StoreLine());
+                }
                 for (var g = 0; g < gatewayCount; g++)
                 {
                     var role = ClusterProcess.Gateway(g);
@@ -127,8 +148,7 @@ internal static partial class ClusterUpCommand
                         $"--Rex:PrimarySiloEndpoint=127.0.0.1:{primaryPort}",
                     ], log, directory), log));
                 }
-                var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
-                var addresses = processes.Where(p => p.IsGateway).Select(p => WaitForGateway(p, processes, limit)).ToArray();
+                var addresses = processes.Where(p => p.IsGateway).Select(p => WaitForLine(p, processes, limit, ServingLine())).ToArray();
                 new ClusterState(addresses, processes).Write(directory);
                 foreach (var address in addresses) WaitForExperts(address, count, processes, limit);
                 foreach (var address in addresses) output.WriteLine(address);
@@ -143,19 +163,21 @@ internal static partial class ClusterUpCommand
         return command;
     }
 
-    internal static string Program(ClusterProcess process) => process.IsGateway ? GatewayProgram : SiloProgram;
+    internal static string Program(ClusterProcess process) =>
+        process.IsGateway ? GatewayProgram : process.IsMembershipStore ? CliProgram : SiloProgram;
 
-    // A gateway prints "Rex gateway serving MODEL on URL" once its API listens.
-    static string WaitForGateway(ClusterProcess gateway, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
+    // A gateway prints "Rex gateway serving MODEL on URL" once its API listens, the store "Rex membership store on
+    // HOST:PORT" once it accepts connections; the first group is what follows "on".
+    static string WaitForLine(ClusterProcess process, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout, Regex line)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
             RequireAlive(processes);
-            if (ServingLine().Match(File.ReadAllText(gateway.Log)) is { Success: true } match) return match.Groups[1].Value;
+            if (line.Match(File.ReadAllText(process.Log)) is { Success: true } match) return match.Groups[1].Value;
             Thread.Sleep(200);
         }
-        throw new TimeoutException($"{gateway.Role} did not start within {timeout.TotalSeconds:F0} s; see {gateway.Log}");
+        throw new TimeoutException($"{process.Role} did not start within {timeout.TotalSeconds:F0} s; see {process.Log}");
     }
 
     static void WaitForExperts(string gateway, int expertSilos, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
@@ -197,4 +219,7 @@ internal static partial class ClusterUpCommand
 
     [GeneratedRegex(@"Rex gateway serving \S+ on (\S+)")]
     private static partial Regex ServingLine();
+
+    [GeneratedRegex(@"Rex membership store on (\S+)")]
+    private static partial Regex StoreLine();
 }
