@@ -28,9 +28,13 @@ dotnet publish src/Cli -c Release -o "$stage/app" -v quiet -nologo >/dev/null
 (
   cd "$stage/app"
   rm -rf runtimes/osx* runtimes/win* cs de es fr it ja ko pl pt-BR ru tr zh-Hans zh-Hant ./*.xml
-  # Kept: TorchSharp's binding, the Hugging Face tokenizers, and Lua for the membership store (Garnet) of `rex cluster
-  # up`; not libtorch's CPU binaries nor Garnet's optional vector-search and storage-device libraries.
-  find runtimes/linux-x64/native -type f ! -name libLibTorchSharp.so ! -name libhf_tokenizers.so ! -name liblua54.so -delete
+  # Kept: TorchSharp's binding and Lua for the membership store (Garnet) of `rex cluster up`; not libtorch's CPU
+  # binaries, the Hugging Face tokenizers (the run passes token ids), nor Garnet's vector-search and storage devices.
+  find runtimes/linux-x64/native -type f ! -name libLibTorchSharp.so ! -name liblua54.so -delete
+  # Never loaded by what the run does: Garnet's Azure storage device and Entra ID authentication, and Roslyn with its
+  # dependencies, which Orleans' packages bring along for build-time code generation.
+  rm -f Azure.*.dll Microsoft.Identity.Client*.dll Microsoft.IdentityModel.*.dll System.IdentityModel.Tokens.Jwt.dll \
+    Tsavorite.devices.AzureStorageDevice.dll Microsoft.CodeAnalysis*.dll Humanizer.dll System.Composition.*.dll
 )
 
 host=$(dirname "$(readlink -f "$(command -v dotnet)")")
@@ -42,8 +46,10 @@ cp -a "$host/shared/Microsoft.NETCore.App" "$host/shared/Microsoft.AspNetCore.Ap
 find "$stage/dotnet/shared" -mindepth 2 -maxdepth 2 -type d ! -name "$runtime" ! -name "$aspnet" -exec rm -rf {} +
 (
   cd "$stage/dotnet/shared/Microsoft.NETCore.App/$runtime"
+  # Not System.Private.Xml nor System.Data.Common: without them Redis membership (what `rex cluster up` uses) hangs at
+  # join, silently.
   rm -f createdump libmscordaccore.so libmscordbi.so libcoreclrtraceptprovider.so libclrgc.so libclrgcexp.so \
-    System.Private.Xml.dll System.Private.Xml.Linq.dll System.Data.Common.dll System.Private.DataContractSerialization.dll \
+    System.Private.Xml.Linq.dll System.Private.DataContractSerialization.dll \
     Microsoft.VisualBasic.Core.dll Microsoft.CSharp.dll System.Linq.Parallel.dll System.Linq.AsyncEnumerable.dll
   cd "$stage/dotnet/shared/Microsoft.AspNetCore.App/$aspnet"
   rm -f Microsoft.AspNetCore.Mvc*.dll Microsoft.AspNetCore.Razor*.dll Microsoft.AspNetCore.Components*.dll \
