@@ -99,6 +99,13 @@ class Rendered {
     const portNames = container(gateway).ports.map((p) => p.name);
     assert.deepEqual(gatewayService.spec.ports.map((p) => p.targetPort), ["grpc", "http"]);
     for (const port of gatewayService.spec.ports) assert.ok(portNames.includes(port.targetPort), `gateway container port ${port.targetPort}`);
+    // Scrapers reach the gateways' /metrics (no API key) on a ClusterIP Service of its own, never on the front door.
+    const metricsService = this.one("Service", "rex-gateway-metrics");
+    this.service("rex-gateway-metrics").selects(gateway);
+    assert.notEqual(metricsService.spec.type, "LoadBalancer", "the metrics Service stays inside the cluster");
+    assert.deepEqual(metricsService.spec.ports.map((p) => [p.name, p.targetPort]), [["metrics", "metrics"]]);
+    const metricsPort = container(gateway).env.find((e) => e.name === "REX_MetricsPort")?.value ?? this.settings().REX_MetricsPort;
+    assert.equal(String(container(gateway).ports.find((p) => p.name === "metrics")?.containerPort), metricsPort, "the gateway listens on its MetricsPort");
 
     const siloService = this.one("Service", silo.spec.serviceName);
     assert.equal(siloService.spec.clusterIP, "None", "the silo Service is headless");
