@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -9,7 +10,7 @@ namespace Rex.EndToEnd.Tests;
 /// <summary>
 /// `rex cluster up` with an API key in the environment (REX_API_KEY) and a metrics port: it comes up (its readiness
 /// checks carry the key), the CLI's client commands work with the key and fail clearly without it, and /metrics is
-/// served on the metrics port alone.
+/// served on the metrics port alone; a key cluster up does not know fails it at once.
 /// </summary>
 public sealed class ClusterApiKeyTests
 {
@@ -70,5 +71,25 @@ public sealed class ClusterApiKeyTests
             var down = await ChildProcess.Run("rex.dll", ["cluster", "down", "--state", state.Path], withoutKey);
             Assert.True(down.ExitCode == 0, down.Error);
         }
+    }
+
+    [Fact]
+    public async Task AKeyTheCliWasNotGivenFailsClusterUpAtOnceNamingTheOption()
+    {
+        using var state = new TemporaryDirectory();
+        using var home = new TemporaryDirectory();
+        // The gateway reads settings case-insensitively (Rex:APIKEY is its ApiKey); cluster up's readiness checks know no key.
+        var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path, ["REX_APIKEY"] = Key };
+        var clock = Stopwatch.StartNew();
+
+        var up = await ChildProcess.Run("rex.dll",
+            ["cluster", "up", "--silos", "1", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path, "--timeout", "100"],
+            environment);
+
+        Assert.NotEqual(0, up.ExitCode);
+        Assert.Contains("error: Unauthenticated", up.Error);
+        Assert.Contains("--api-key", up.Error);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(80), $"failed after {clock.Elapsed.TotalSeconds:F0} s, not at the first refusal");
+        Assert.False(File.Exists(Path.Combine(state.Path, "cluster.json")), "the processes it started are stopped");
     }
 }
