@@ -83,13 +83,14 @@ const expectations = {
     assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "rex-gateway" });
     assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [2, 6]);
     assert.equal(gateway.spec.replicas, undefined, "the autoscaler owns the gateway's replicas");
-    for (const [component, port] of [["gateway", "http"], ["silo", "metrics"]]) {
+    // Both scrape a metrics port, the gateways' on a Service of its own: the front door does not carry it.
+    for (const [component, serviceName] of [["gateway", "rex-gateway-metrics"], ["silo", "rex-silo"]]) {
       const monitor = r.one("ServiceMonitor", `rex-${component}`);
       assert.equal(monitor.metadata.labels.release, "prometheus");
-      assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [[port, "/metrics"]]);
-      const service = r.one("Service", `rex-${component}`);
+      assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [["metrics", "/metrics"]]);
+      const service = r.one("Service", serviceName);
       r.labelsMatch(monitor.spec.selector.matchLabels, service.metadata.labels, `${monitor.metadata.name} selects ${service.metadata.name}`);
-      assert.ok(service.spec.ports.some((p) => p.name === port), `${service.metadata.name} has port ${port}`);
+      assert.ok(service.spec.ports.some((p) => p.name === "metrics"), `${service.metadata.name} has port metrics`);
     }
   },
 

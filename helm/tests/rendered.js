@@ -100,6 +100,13 @@ class Rendered {
     const portNames = container(gateway).ports.map((p) => p.name);
     assert.deepEqual(gatewayService.spec.ports.map((p) => p.targetPort), ["grpc", "http"]);
     for (const port of gatewayService.spec.ports) assert.ok(portNames.includes(port.targetPort), `gateway container port ${port.targetPort}`);
+    // Scrapers reach the gateways' /metrics (no API key) on a ClusterIP Service of its own, never on the front door.
+    const metricsService = this.one("Service", "rex-gateway-metrics");
+    this.service("rex-gateway-metrics").selects(gateway);
+    assert.notEqual(metricsService.spec.type, "LoadBalancer", "the metrics Service stays inside the cluster");
+    assert.deepEqual(metricsService.spec.ports.map((p) => [p.name, p.targetPort]), [["metrics", "metrics"]]);
+    const metricsPort = container(gateway).env.find((e) => e.name === "REX_MetricsPort")?.value ?? this.settings().REX_MetricsPort;
+    assert.equal(String(container(gateway).ports.find((p) => p.name === "metrics")?.containerPort), metricsPort, "the gateway listens on its MetricsPort");
 
     const siloService = this.one("Service", silo.spec.serviceName);
     assert.equal(siloService.spec.clusterIP, "None", "the silo Service is headless");
@@ -133,6 +140,8 @@ class Rendered {
       assert.equal(policies.length, 1, `one NetworkPolicy selects ${workload.metadata.name}`);
       const [policy] = policies;
       assert.deepEqual(policy.spec.policyTypes, ["Ingress"], `${policy.metadata.name} restricts ingress`);
+      for (const port of container(workload).ports ?? []) assert.ok(policy.spec.ingress.some((rule) => (rule.ports ?? []).some((p) => p.port === port.name)),
+        `${policy.metadata.name} admits someone on port ${port.name} (a port no rule names is dead)`);
       for (const port of internal[name]) {
         const rules = policy.spec.ingress.filter((rule) => (rule.ports ?? []).some((p) => p.port === port));
         assert.equal(rules.length, 1, `${policy.metadata.name}: one rule admits port ${port}`);

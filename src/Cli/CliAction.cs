@@ -28,7 +28,8 @@ internal static class CliAction
             }
             catch (RpcException e)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");
+                var hint = e.StatusCode == StatusCode.Unauthenticated ? $" ({ApiKeyOption.Hint})" : "";
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}{hint}");
                 return 1;
             }
         });

@@ -12,7 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddRexSources(args);
 var rex = builder.Configuration.GetSection(RexOptions.Section).Get<RexOptions>() ?? new RexOptions();
 var gateway = builder.Configuration.GetSection(RexOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-if (!rex.Roles.Split(',').Select(r => r.Trim()).Contains(SiloRoles.Gateway))
+if (!SiloRoles.Parse(rex.Roles).Contains(SiloRoles.Gateway))
     throw new ArgumentException($"a gateway process needs the '{SiloRoles.Gateway}' role; Roles is '{rex.Roles}'");
 
 builder.UseOrleans(silo => silo.UseRexClustering(rex).AddRex(rex).AddRexGateway(gateway));
@@ -32,13 +32,16 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
         if (certificate is not null) listen.UseHttps(certificate);
     });
+    // Prometheus' port: private (no key, no TLS), so the public ports need not serve /metrics (RexApiExtensions).
+    if (rex.MetricsPort > 0) kestrel.Listen(IPAddress.Parse(rex.MetricsHost), rex.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
 });
 builder.Services.AddRexApi();
 
 var app = builder.Build();
-app.MapRexApi();
+app.MapRexApi(rex.MetricsPort);
 await app.StartAsync();
 var urls = app.Urls.ToArray();
 Console.WriteLine($"Rex gateway serving {app.Services.GetRequiredService<ModelCatalog>().Name} on {urls[0]}");
 Console.WriteLine($"OpenAI-compatible HTTP API on {urls[1]}/v1");
+if (rex.MetricsPort > 0) Console.WriteLine($"Prometheus metrics on {urls[2]}/metrics");
 await app.WaitForShutdownAsync();

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Text.RegularExpressions;
+using Rex.Silo.Hosting;
 using Rex.Tests;
 
 namespace Rex.EndToEnd.Tests;
@@ -34,6 +36,21 @@ public sealed partial class MetricsTests
         Assert.True(routed > 0);
         Assert.Equal(routed, Sum(text, "rex_silo_rows_served_total"));
         Assert.Equal(routed, served);
+    }
+
+    [Fact]
+    public async Task AOneProcessGatewayWithAMetricsPortServesMetricsThereAloneWithoutTheKey()
+    {
+        var port = FreePort.Pick();
+        // Gateway and expert roles in one process: the port is bound once, by the gateway, with every meter on it.
+        await using var gateway = await GatewayProcess.Start([.. GatewayProcess.FixtureModel, $"--Rex:MetricsPort={port}"], apiKey: "metrics-test-key");
+        await ServingTests.Stream(gateway.Client, ServingTests.Greedy(ServingOracle.Prompts(1, seed: 3)[0], 4));
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        Assert.Equal(4, Sum(text, "rex_tokens_total", "gen_ai_token_type=\"output\""));
+        Assert.True(Sum(text, "rex_silo_rows_served_total") > 0);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(gateway.OpenAiBase[..^"v1".Length] + "metrics")).StatusCode);
     }
 
     // The sum of a metric's samples (over its label sets), optionally only those whose labels contain `label`.

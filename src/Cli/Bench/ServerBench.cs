@@ -32,7 +32,7 @@ internal static class ServerBench
     /// <param name="warmup">How long the clients generate untimed first (each at least one full request): .NET compiles
     /// hot code at full optimization only after it has run a while, in the gateway and in every silo.</param>
     /// <param name="progress">Where the progress bar is drawn (stderr).</param>
-    public static async Task<Report> Run(string server, int concurrency, int requests, int inputLen, int outputLen, BenchSampling sampling,
+    public static async Task<Report> Run(RexClientOptions server, int concurrency, int requests, int inputLen, int outputLen, BenchSampling sampling,
         TimeSpan warmup, TextWriter progress)
     {
         using var client = new RexClient(server);
@@ -63,7 +63,7 @@ internal static class ServerBench
         var seconds = clock.Elapsed.TotalSeconds;
         bar.Finish();
         var after = (await client.GetClusterStatusAsync()).Profile;
-        return new Report(server, concurrency, requests, inputLen, outputLen, sampling, warmed, seconds, (double)requests * outputLen / seconds,
+        return new Report(server.Address, concurrency, requests, inputLen, outputLen, sampling, warmed, seconds, (double)requests * outputLen / seconds,
             requests / seconds, Percentiles.Of(timings.Select(t => t.FirstToken)),
             Percentiles.Of(timings.Select(t => (t.Latency - t.FirstToken) / (outputLen - 1))), Percentiles.Of(timings.Select(t => t.Latency)),
             StepPhases.Between(before, after));

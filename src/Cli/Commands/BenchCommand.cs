@@ -14,6 +14,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var model = new ModelOptions();
+        var apiKey = new ApiKeyOption();
         var server = new Option<string?>("--server") { Description = "a Rex gateway to load; without it, the local engine" };
         var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests (server)", DefaultValueFactory = _ => 1 };
         var requests = new Option<int>("--requests") { Description = "requests in all (server; default 4 x concurrency)" };
@@ -39,6 +40,7 @@ internal static class BenchCommand
         };
         model.AddTo(command);
         model.AddDeviceTo(command);
+        apiKey.AddTo(command);
         command.Add(BenchTransportCommand.Create());
         CliAction.Set(command, (parse, output) =>
         {
@@ -55,7 +57,7 @@ internal static class BenchCommand
                 var clients = parse.GetValue(concurrency);
                 Require(clients >= 1, "--concurrency", clients, "at least 1");
                 var total = parse.GetValue(requests) is > 0 and var n ? n : 4 * clients;
-                report = ServerBench.Run(address, clients, total, input, generated, sampling, warmupTime, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
+                report = ServerBench.Run(apiKey.ClientOptions(parse, address), clients, total, input, generated, sampling, warmupTime, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
             }
             else
             {

@@ -18,11 +18,13 @@ internal static class ChatCommand
         var server = new Option<string>("--server") { Description = "the Rex gateway, e.g. http://127.0.0.1:50051", Required = true };
         var system = new Option<string?>("--system") { Description = "a system message that opens the conversation" };
         var sampling = new SamplingOptions();
+        var apiKey = new ApiKeyOption();
         var command = new Command("chat", $"Chat with a server's model: one user turn per line of stdin, {Exit} or end of input to quit") { server, system };
         sampling.AddTo(command);
+        apiKey.AddTo(command);
         CliAction.Set(command, (parse, output) =>
         {
-            using var client = new RexClient(parse.GetValue(server)!);
+            using var client = new RexClient(apiKey.ClientOptions(parse, parse.GetValue(server)!));
             var conversation = new ChatRequest { Sampling = SamplingOptions.ToWire(sampling.Read(parse)) };
             if (parse.GetValue(system) is { Length: > 0 } text) conversation.Messages.Add(new ChatMessage { Role = "system", Content = text });
             // The prompt marker goes to stderr, and only for a person typing, so piped replies stay clean.

@@ -18,10 +18,12 @@ internal static class ClusterStatusCommand
     {
         var server = new Option<string>("--server") { Description = "the Rex gateway, e.g. http://127.0.0.1:50051", Required = true };
         var json = new Option<bool>("--json") { Description = "print the status as one JSON object" };
+        var apiKey = new ApiKeyOption();
         var command = new Command("status", "Show the cluster's silos and where every expert replica lives") { server, json };
+        apiKey.AddTo(command);
         CliAction.Set(command, (parse, output) =>
         {
-            using var client = new RexClient(parse.GetValue(server)!);
+            using var client = new RexClient(apiKey.ClientOptions(parse, parse.GetValue(server)!));
             var report = ToReport(client.GetClusterStatusAsync().GetAwaiter().GetResult());
             output.Write(parse.GetValue(json) ? CliJson.Serialize(report) + "\n" : Table(report));
         });

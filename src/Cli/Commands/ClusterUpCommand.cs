@@ -10,9 +10,10 @@ using Rex.Silo.Hosting;
 namespace Rex.Cli.Commands;
 
 /// <summary>
-/// `rex cluster up --silos N [--gateways G] [--model DIR] [--port P] [--http-port H] [--membership embedded|localhost|redis]`:
-/// starts a membership store (embedded, the default), G gateway processes (default 1) and N expert-silo processes on
-/// this machine, waits until every gateway has every expert replica active, prints the gateways' addresses, one per line.
+/// `rex cluster up --silos N [--gateways G] [--model DIR] [--port P] [--http-port H] [--membership embedded|localhost|redis]
+/// [--api-key KEY]`: starts a membership store (embedded, the default), G gateway processes (default 1) and N
+/// expert-silo processes on this machine, waits until every gateway has every expert replica active, prints the
+/// gateways' addresses, one per line.
 /// </summary>
 internal static partial class ClusterUpCommand
 {
@@ -48,11 +49,13 @@ internal static partial class ClusterUpCommand
             DefaultValueFactory = _ => 1,
         };
         var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
+        var apiKey = new ApiKeyOption();
         var command = new Command("up", "Start a gateway and expert silos as processes on this machine")
         {
             silos, gateways, port, httpPort, membership, redis, replicas, devices, torchThreads, state, timeout, gatewayArgs,
         };
         model.AddTo(command);
+        apiKey.AddTo(command);
         CliAction.Set(command, (parse, output) =>
         {
             var count = parse.GetValue(silos);
@@ -78,6 +81,12 @@ internal static partial class ClusterUpCommand
             // command line any local user can read), unless the caller set one.
             if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("REX_DataPlaneSecret")))
                 Environment.SetEnvironmentVariable("REX_DataPlaneSecret", Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            // The gateways' API key, which the readiness checks below must present too: a --gateway-arg setting wins, as it
+            // does in the gateway; else --api-key (or REX_API_KEY), handed down in the environment like the secret; else
+            // the gateway setting's own variable, REX_ApiKey, when the caller set it.
+            var key = GatewaySetting(parse.GetValue(gatewayArgs) ?? [], "Rex:ApiKey") ?? apiKey.Read(parse)
+                ?? (Environment.GetEnvironmentVariable("REX_ApiKey") is { Length: > 0 } inherited ? inherited : null);
+            if (key is not null) Environment.SetEnvironmentVariable("REX_ApiKey", key);
             string[] common =
             [
                 $"--Rex:Model={modelPath}",
@@ -150,7 +159,7 @@ internal static partial class ClusterUpCommand
                 }
                 var addresses = processes.Where(p => p.IsGateway).Select(p => WaitForLine(p, processes, limit, ServingLine())).ToArray();
                 new ClusterState(addresses, processes).Write(directory);
-                foreach (var address in addresses) WaitForExperts(address, count, processes, limit);
+                foreach (var address in addresses) WaitForExperts(new RexClientOptions { Address = address, ApiKey = key }, count, processes, limit);
                 foreach (var address in addresses) output.WriteLine(address);
             }
             catch
@@ -180,7 +189,13 @@ internal static partial class ClusterUpCommand
         throw new TimeoutException($"{process.Role} did not start within {timeout.TotalSeconds:F0} s; see {process.Log}");
     }
 
-    static void WaitForExperts(string gateway, int expertSilos, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
+    // The last value a --gateway-arg gives `setting` (configuration keys ignore case, as the gateway reads them); null when none or empty.
+    static string? GatewaySetting(IEnumerable<string> gatewayArgs, string setting) =>
+        gatewayArgs.Where(a => a.StartsWith(setting + "=", StringComparison.OrdinalIgnoreCase)).Select(a => a[(setting.Length + 1)..]).LastOrDefault() is { Length: > 0 } value
+            ? value
+            : null;
+
+    static void WaitForExperts(RexClientOptions gateway, int expertSilos, IReadOnlyList<ClusterProcess> processes, TimeSpan timeout)
     {
         using var client = new RexClient(gateway);
         var clock = Stopwatch.StartNew();
@@ -199,7 +214,8 @@ internal static partial class ClusterUpCommand
                 var members = string.Join(", ", status.Silos.Select(s => $"{s.Address} {(s.Roles.Count == 0 ? "no roles" : string.Join('+', s.Roles))}"));
                 last = $"{active} of {status.ExpectedExperts} experts active on {silos} of {expertSilos} expert silos (active silos: {members})";
             }
-            catch (Grpc.Core.RpcException e)
+            // A key the gateway refuses will not change while we wait: that fails at once.
+            catch (Grpc.Core.RpcException e) when (e.StatusCode != Grpc.Core.StatusCode.Unauthenticated)
             {
                 last = e.Status.Detail;
             }

@@ -64,10 +64,12 @@ internal static class GenerateCommand
         var json = new Option<bool>("--json") { Description = "print {\"token_ids\",\"text\",\"finish_reason\"} as JSON" };
         var server = new Option<string?>("--server") { Description = "a Rex gateway (http://host:port) instead of the local engine; the text streams" };
         var sampling = new SamplingOptions();
+        var apiKey = new ApiKeyOption();
         var command = new Command("generate", "Generate a continuation with the local engine or on a server") { prompt, tokenIds, chat, json, server };
         model.AddTo(command);
         model.AddDeviceTo(command);
         sampling.AddTo(command);
+        apiKey.AddTo(command);
         command.Validators.Add(result =>
         {
             var hasPrompt = result.GetResult(prompt) is not null;
@@ -85,7 +87,7 @@ internal static class GenerateCommand
                 output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.Text);
                 return;
             }
-            using var client = new RexClient(address);
+            using var client = new RexClient(apiKey.ClientOptions(parse, address));
             Remote(client, text, ids, parse.GetValue(chat), sampling.Read(parse), parse.GetValue(json), output);
         });
         return command;

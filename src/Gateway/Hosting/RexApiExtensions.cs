@@ -6,7 +6,7 @@ namespace Rex.Gateway.Hosting;
 
 /// <summary>
 /// The public surface of a gateway process, behind the API key: rex.v1 over gRPC with health and reflection, and
-/// the OpenAI-compatible HTTP API.
+/// the OpenAI-compatible HTTP API; and Prometheus' /metrics, on its own port when there is one.
 /// </summary>
 public static class RexApiExtensions
 {
@@ -30,14 +30,31 @@ public static class RexApiExtensions
         return services.AddOpenAiApi();
     }
 
-    public static WebApplication MapRexApi(this WebApplication app)
+    /// <param name="metricsPort">The port that alone serves /metrics (`MetricsPort`); 0: none, the HTTP port serves it behind the API key.</param>
+    public static WebApplication MapRexApi(this WebApplication app, int metricsPort)
     {
         app.MapGrpcService<RexApiService>();
         app.MapGrpcService<ClusterService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        // Prometheus scrapes over HTTP/1.1: in effect the HTTP port's (the gRPC port speaks HTTP/2 only).
-        app.MapPrometheusScrapingEndpoint();
+        if (metricsPort > 0)
+        {
+            // Told apart by the port a connection reached, never by its Host header, which the client writes. Any other
+            // path there is 404, not the public endpoint routing matched to it.
+            app.MapWhen(context => context.Connection.LocalPort == metricsPort, metrics => metrics.UseOpenTelemetryPrometheusScrapingEndpoint()
+                .Run(context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }));
+        }
+        else
+        {
+            // Prometheus scrapes over HTTP/1.1: in effect the HTTP port's (the gRPC port speaks HTTP/2 only), where
+            // the API key guards /metrics as it guards /v1 (the same 401).
+            app.MapPrometheusScrapingEndpoint(path: null, meterProvider: null, optionsName: null,
+                configureBranchedPipeline: scrape => scrape.Use((context, next) => context.RequestServices.GetRequiredService<OpenAiCall>().Run(context, c => next(c))));
+        }
         return app.MapOpenAiApi();
     }
 }

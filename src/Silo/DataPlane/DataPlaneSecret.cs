@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Grpc.Core;
+using Rex.Silo.Hosting;
 
 namespace Rex.Silo.DataPlane;
 
@@ -14,11 +13,10 @@ public sealed class DataPlaneSecret(string secret)
 {
     public const string Header = "x-rex-data-plane-secret";
 
-    readonly byte[]? digest = secret.Length == 0 ? null : SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+    readonly SecretDigest digest = new(secret);
 
     /// <summary>What a gateway sends on every stream it opens.</summary>
     public Metadata Headers => secret.Length == 0 ? [] : new Metadata { { Header, secret } };
 
-    public bool IsAuthorized(string? presented) =>
-        digest is null || (presented is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), digest));
+    public bool IsAuthorized(string? presented) => digest.Admits(presented);
 }

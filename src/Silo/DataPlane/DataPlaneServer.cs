@@ -27,14 +27,16 @@ public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRun
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // A process that is also a gateway serves MetricsPort beside its public API instead.
+        var metricsPort = SiloRoles.Parse(options.Value.Roles).Contains(SiloRoles.Gateway) ? 0 : options.Value.MetricsPort;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Parse(options.Value.DataPlaneHost), options.Value.DataPlanePort, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
-            if (options.Value.MetricsPort > 0)
-                kestrel.Listen(IPAddress.Parse(options.Value.MetricsHost), options.Value.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+            if (metricsPort > 0)
+                kestrel.Listen(IPAddress.Parse(options.Value.MetricsHost), metricsPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddGrpc(grpc =>
         {
@@ -46,11 +48,10 @@ public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRun
         builder.Services.AddSingleton(new DataPlaneSecret(options.Value.DataPlaneSecret));
         app = builder.Build();
         app.MapGrpcService<ExpertDataPlaneService>();
-        if (options.Value.MetricsPort > 0)
+        if (metricsPort > 0)
         {
-            var port = options.Value.MetricsPort;
             app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider ?? throw new InvalidOperationException("MetricsPort is set but the host has no meter provider"),
-                context => context.Connection.LocalPort == port && context.Request.Path == "/metrics", null, null, null);
+                context => context.Connection.LocalPort == metricsPort && context.Request.Path == "/metrics", null, null, null);
         }
         await app.StartAsync(cancellationToken);
         registry.SetDataPlaneAddress(app.Urls.First());

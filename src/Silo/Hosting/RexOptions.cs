@@ -36,10 +36,13 @@ public sealed class RexOptions
     /// <summary>Intra-op threads per tensor operation; 0 divides the cores among this process's compute threads (gateway engine, CPU device executors). Lower it when processes share cores.</summary>
     public int TorchThreads { get; set; }
 
-    /// <summary>An expert silo's Prometheus `/metrics` port (HTTP/1.1); 0: none (a gateway process serves /metrics on its HTTP port).</summary>
+    /// <summary>
+    /// The process's Prometheus `/metrics` port (HTTP/1.1, no API key: keep it private), the only one that serves it;
+    /// 0: none, and a gateway process then serves /metrics on its HTTP port, behind its ApiKey.
+    /// </summary>
     public int MetricsPort { get; set; }
 
-    /// <summary>Address the silo's metrics port listens on.</summary>
+    /// <summary>Address the metrics port listens on.</summary>
     public string MetricsHost { get; set; } = "0.0.0.0";
 
     /// <summary>How long a membership probe waits for its answer; with <see cref="NumMissedProbesLimit"/> it bounds how fast a dead silo is declared dead.</summary>

@@ -24,7 +24,7 @@ public static class RexSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddRex(this ISiloBuilder silo, RexOptions options)
     {
-        var roles = options.Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var roles = SiloRoles.Parse(options.Roles);
         foreach (var role in roles)
             if (role is not (SiloRoles.Gateway or SiloRoles.Expert))
                 throw new ArgumentException($"Roles holds '{role}'; a silo's roles are {SiloRoles.Gateway} and {SiloRoles.Expert}", "Roles");

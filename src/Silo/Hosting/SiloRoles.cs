@@ -16,6 +16,9 @@ public static class SiloRoles
     public const string DevicesKey = "rex.devices";
     public const string ExpertMemoryKey = "rex.expert-memory-bytes";
 
+    /// <summary>The roles a `Roles` setting names ("gateway,expert").</summary>
+    public static string[] Parse(string roles) => roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public static IReadOnlyList<string> Roles(SiloMetadata metadata) => List(metadata, RolesKey);
 
     public static IReadOnlyList<string> Devices(SiloMetadata metadata) => List(metadata, DevicesKey);
