@@ -43,6 +43,7 @@ public static class ApiErrors
         RpcException rpc => rpc,
         ArgumentException argument => new RpcException(new Status(StatusCode.InvalidArgument, Describe(argument))),
         QueueFullException full => new RpcException(new Status(StatusCode.ResourceExhausted, full.Message)),
+        NoExpertsException none => new RpcException(new Status(StatusCode.Unavailable, none.Message)),
         OperationCanceledException when context.Deadline <= DateTime.UtcNow =>
             new RpcException(new Status(StatusCode.DeadlineExceeded, "the request's deadline passed")),
         OperationCanceledException => new RpcException(new Status(StatusCode.Cancelled, "the request was cancelled")),

@@ -13,7 +13,8 @@ namespace Rex.Gateway.Dispatch;
 /// activates it (placement picks the silo, activation loads the weights) and returns its silo's data-plane
 /// address. Re-read periodically, on every membership change, and whenever a dispatch fails, so new silos, lost
 /// silos and moved experts are followed. Waits for <see cref="GatewayOptions.MinExpertSilos"/> expert silos
-/// before the first placement, so experts spread over all of them.
+/// before the first placement, so experts spread over all of them. <see cref="IsServing"/> tells the engine whether
+/// a step can reach its experts at all.
 /// </summary>
 public sealed partial class ExpertDirectory : IAsyncDisposable
 {
@@ -33,6 +34,7 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     readonly RefreshSignal refreshSignal = new();
     readonly Task watcher;
     volatile ExpertGrainInfo[] infos = [];
+    volatile bool isServing;
 
     public ExpertDirectory(IGrainFactory grains, IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata,
         string model, ModelConfig config, ReplicaCounts replicas, GatewayOptions options, ILogger logger)
@@ -57,6 +59,21 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
 
     /// <summary>Completes once every replica has been placed and described.</summary>
     public Task Ready => ready.Task;
+
+    /// <summary>
+    /// Whether a step can reach experts: every replica was placed once, an expert silo is active (for a model with
+    /// experts) and every MoE layer has a placed replica. Kept up to date by every refresh and mark-down, so the engine reads it per step for free.
+    /// </summary>
+    public bool IsServing => isServing;
+
+    /// <summary>What is missing while not <see cref="IsServing"/>: the expert silos, the replicas placed, the layers with none.</summary>
+    public string DescribeMissing()
+    {
+        var placed = routes.Sum(layer => layer.Sum(expert => expert.Count(r => r.DataPlane.Length > 0)));
+        var silos = ready.Task.IsCompleted ? $"{CountExpertSilos()} expert silos active" : $"{CountExpertSilos()} of MinExpertSilos ({options.MinExpertSilos}) expert silos active";
+        var unplaced = Enumerable.Range(0, routes.Length).Where(IsUnplaced).ToArray();
+        return $"{silos}, {placed} of {ExpectedExperts} expert replicas placed" + (unplaced.Length > 0 ? $", none for layers {string.Join(", ", unplaced)}" : "");
+    }
 
     /// <summary>The last description of every replica that answered.</summary>
     public IReadOnlyList<ExpertGrainInfo> Infos => infos;
@@ -90,9 +107,10 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
                 all[i].DataPlane = info.DataPlane;
             }
             infos = [.. described.OfType<ExpertGrainInfo>()];
-            if (described.Any(d => d is null)) return false;
-            if (ready.TrySetResult()) LogReady(described.Length, described.Select(d => d!.Silo).Distinct().Count());
-            return true;
+            var isComplete = described.All(d => d is not null);
+            if (isComplete && ready.TrySetResult()) LogReady(described.Length, described.Select(d => d!.Silo).Distinct().Count());
+            UpdateServing();
+            return isComplete;
         }
         finally
         {
@@ -108,8 +126,21 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     {
         foreach (var route in routes.SelectMany(layer => layer.SelectMany(expert => expert)))
             if (route.DataPlane == dataPlane) route.DataPlane = "";
+        UpdateServing();
         refreshSignal.Signal();
     }
+
+    void UpdateServing()
+    {
+        var wasServing = isServing;
+        isServing = ready.Task.IsCompleted && (ExpectedExperts == 0 || CountExpertSilos() > 0) && !Enumerable.Range(0, routes.Length).Any(IsUnplaced);
+        if (wasServing == isServing) return;
+        if (isServing) LogServing();
+        else LogNotServing(DescribeMissing());
+    }
+
+    // A MoE layer none of whose experts has a placed replica: no step can pass it.
+    bool IsUnplaced(int layer) => routes[layer].Length > 0 && routes[layer].All(expert => expert.All(r => r.DataPlane.Length == 0));
 
     async Task<ExpertGrainInfo?> Describe(ReplicaRoute route, CancellationToken cancellationToken)
     {
@@ -186,6 +217,12 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "All {Replicas} expert replicas placed, on {Silos} silos")]
     partial void LogReady(int replicas, int silos);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Every MoE layer has a placed expert replica: serving")]
+    partial void LogServing();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No experts to serve requests ({Missing}): they wait up to ExpertWaitTimeoutSeconds")]
+    partial void LogNotServing(string missing);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Key} moved from {From} to {To}")]
     partial void LogMoved(ExpertGrainKey key, string from, string to);

@@ -17,7 +17,7 @@ namespace Rex.Gateway.Dispatch;
 /// </summary>
 public sealed class ExpertDispatcher(
     ExpertDirectory directory, SiloChannelPool channels, DispatchPlanner planner, DispatchCounters counters, StepProfiler profiler,
-    GatewayMetrics metrics, string model, int numExperts, ScalarType dtype, TimeSpan timeout)
+    GatewayMetrics metrics, string model, int numExperts, ScalarType dtype, TimeSpan timeout, TimeSpan expertWaitTimeout)
 {
     // normed: [rows, d_model] on the gateway device; routing: [rows, top_k] experts and weights.
     // trace: the step's span when this step is traced (default otherwise): the layer's dispatch span goes under it.
@@ -60,6 +60,7 @@ public sealed class ExpertDispatcher(
     internal StepProfiler Profiler => profiler;
     internal ExpertDirectory Directory => directory;
     internal TimeSpan Timeout => timeout;
+    internal TimeSpan ExpertWaitTimeout => expertWaitTimeout;
 }
 
 /// <summary>The header and host copy of one layer's rows for one micro-batch, shared by its messages.</summary>

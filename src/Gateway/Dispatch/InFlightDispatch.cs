@@ -3,6 +3,7 @@ using Grpc.Core;
 using Rex.Gateway.Engine;
 using Rex.Model.Tensors;
 using Rex.Protos.DataPlane;
+using Rex.Protos.Grains;
 using Rex.Silo.DataPlane;
 using Rex.Silo.Telemetry;
 using static TorchSharp.torch;
@@ -157,12 +158,18 @@ public sealed class InFlightDispatch
 
     // A replica of the expert on a live silo. When its silo was the last, the step waits, within the layer's
     // deadline, for Orleans to declare that silo dead and reactivate the expert elsewhere (the refresh describes,
-    // and so activates, every replica); past the deadline Complete() reports UNAVAILABLE.
+    // and so activates, every replica); past the deadline Complete() reports UNAVAILABLE. While the directory is not
+    // serving (no expert silo left, or a whole layer unplaced), it waits at most ExpertWaitTimeoutSeconds, as a new
+    // request would.
     async Task<ReplicaRoute> LiveReplica(int expert)
     {
+        var waiting = Stopwatch.GetTimestamp();
         while (true)
         {
             if (dispatcher.Directory.Replicas(batch.Layer, expert).MinBy(r => r.Outstanding) is { } route) return route;
+            if (!dispatcher.Directory.IsServing && Stopwatch.GetElapsedTime(waiting) >= dispatcher.ExpertWaitTimeout)
+                throw new NoExpertsException($"layer {batch.Layer}: no experts to finish this step after ExpertWaitTimeoutSeconds " +
+                    $"({dispatcher.ExpertWaitTimeout.TotalSeconds} s): {dispatcher.Directory.DescribeMissing()}");
             await Task.Delay(ReactivationPoll, deadline.Token);
             await dispatcher.Directory.TryRefresh(deadline.Token);
         }

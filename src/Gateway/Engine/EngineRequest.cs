@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Rex.Gateway.Telemetry;
 using Rex.Model.Engine;
@@ -21,6 +22,9 @@ public sealed class EngineRequest(Sequence sequence, CancellationToken cancellat
     public CancellationToken Cancellation { get; } = cancellation;
 
     public bool IsStreaming { get; } = isStreaming;
+
+    /// <summary>When it was submitted, as a <see cref="Stopwatch"/> timestamp.</summary>
+    public long Arrival { get; } = Stopwatch.GetTimestamp();
 
     /// <summary>The request's span and timings; null in tests of the scheduler alone.</summary>
     public RequestTelemetry? Telemetry { get; } = telemetry;

@@ -29,6 +29,8 @@ namespace Rex.Gateway.Engine;
 /// </summary>
 public sealed partial class GatewayEngine : IDisposable
 {
+    static readonly TimeSpan ExpertPoll = TimeSpan.FromMilliseconds(100);
+
     readonly ModelDirectory model;
     readonly ComputePlacement placement;
     readonly GatewayOptions options;
@@ -42,6 +44,7 @@ public sealed partial class GatewayEngine : IDisposable
     readonly CancellationTokenSource stopping = new();
     readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly Thread thread;
+    long expertsMissingSince; // a Stopwatch timestamp; 0 while the experts are there
     volatile SchedulerSnapshot status = new(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public GatewayEngine(ModelDirectory model, ComputePlacement placement, GatewayOptions options, ExpertDirectory directory,
@@ -137,11 +140,12 @@ public sealed partial class GatewayEngine : IDisposable
                 {
                     if (scheduler.IsIdle) scheduler.Add(incoming.Take(stopping.Token));
                     while (incoming.TryTake(out var more)) scheduler.Add(more);
-                    if (!directory.Ready.Wait(TimeSpan.FromMilliseconds(200)))
+                    if (!directory.IsServing)
                     {
-                        scheduler.RemoveCancelled();
+                        WaitForExperts(scheduler, blocks);
                         continue;
                     }
+                    expertsMissingSince = 0;
                     var step = scheduler.Schedule();
                     if (step.Work.Count > 0) Run(backbone, lmHead, pool, scheduler, step, ++stepNumber);
                     Publish(scheduler, blocks);
@@ -153,6 +157,33 @@ public sealed partial class GatewayEngine : IDisposable
             }
             foreach (var request in scheduler.TakeAll()) request.Fail(Stopped());
         }
+    }
+
+    // While no step can reach its experts, requests wait (counted as waiting) at most ExpertWaitTimeoutSeconds, from
+    // their arrival or the experts' loss, whichever is later; then they are refused. The directory is polled: it
+    // changes on membership changes and refreshes, far less often than this.
+    void WaitForExperts(Scheduler scheduler, BlockManager blocks)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (expertsMissingSince == 0) expertsMissingSince = now;
+        scheduler.RemoveCancelled();
+        var bound = TimeSpan.FromSeconds(options.ExpertWaitTimeoutSeconds);
+        var refused = scheduler.Remove(r => Stopwatch.GetElapsedTime(Math.Max(r.Arrival, expertsMissingSince), now) >= bound);
+        if (refused.Count > 0)
+        {
+            var missing = directory.DescribeMissing();
+            foreach (var request in refused)
+                Refuse(request, new NoExpertsException(
+                    $"no experts to serve this request after ExpertWaitTimeoutSeconds ({options.ExpertWaitTimeoutSeconds} s): {missing}"));
+        }
+        Publish(scheduler, blocks);
+        stopping.Token.WaitHandle.WaitOne(ExpertPoll);
+    }
+
+    void Refuse(EngineRequest request, NoExpertsException error)
+    {
+        metrics.Refused(GatewayMetrics.NoExperts);
+        request.Fail(error);
     }
 
     // One step and its aftermath: a failed step fails its requests, never the engine.
@@ -169,7 +200,9 @@ public sealed partial class GatewayEngine : IDisposable
             LogStepFailed(stepNumber, e.Message);
             foreach (var work in step.Work)
             {
-                work.Request.Fail(e);
+                // The step found a layer with no expert left (its last silo lost): the request is refused as at admission.
+                if (e is NoExpertsException noExperts) Refuse(work.Request, noExperts);
+                else work.Request.Fail(e);
                 scheduler.Retire(work.Request);
             }
             return;

@@ -37,24 +37,28 @@ public sealed class Scheduler(int maxNumSeqs, int maxNumBatchedTokens, BlockMana
     /// <summary>Takes out every waiting or running request whose caller gave up, frees its blocks and cancels it.</summary>
     public List<EngineRequest> RemoveCancelled()
     {
-        var cancelled = running.Where(r => r.Cancellation.IsCancellationRequested).ToList();
-        running.RemoveAll(cancelled.Contains);
+        var cancelled = Remove(r => r.Cancellation.IsCancellationRequested);
+        foreach (var request in cancelled) request.Cancel();
+        return cancelled;
+    }
+
+    /// <summary>Takes out every waiting or running request that matches and frees its blocks; the caller ends them.</summary>
+    public List<EngineRequest> Remove(Func<EngineRequest, bool> matches)
+    {
+        var removed = running.Where(matches).ToList();
+        running.RemoveAll(removed.Contains);
         for (var node = waiting.First; node is not null;)
         {
             var next = node.Next;
-            if (node.Value.Cancellation.IsCancellationRequested)
+            if (matches(node.Value))
             {
-                cancelled.Add(node.Value);
+                removed.Add(node.Value);
                 waiting.Remove(node);
             }
             node = next;
         }
-        foreach (var request in cancelled)
-        {
-            blocks.Free(request.BlockTable);
-            request.Cancel();
-        }
-        return cancelled;
+        foreach (var request in removed) blocks.Free(request.BlockTable);
+        return removed;
     }
 
     public ScheduledStep Schedule()

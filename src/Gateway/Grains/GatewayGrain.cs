@@ -57,7 +57,7 @@ public sealed class GatewayGrain(
             metrics = new GatewayMetrics(catalog.Name, () => engine?.Status ?? new SchedulerSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0), counters.Snapshot);
             var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, options.CapacityPolicy);
             var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, metrics, catalog.Name, model.Config.Moe.NumExperts,
-                catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds));
+                catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds), TimeSpan.FromSeconds(options.ExpertWaitTimeoutSeconds));
             engine = new GatewayEngine(model, placement, options, directory, dispatcher, profiler, metrics, loggers.CreateLogger<GatewayEngine>());
             await engine.Loaded;
         }

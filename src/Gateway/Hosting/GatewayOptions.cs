@@ -96,6 +96,12 @@ public sealed class GatewayOptions
     /// <summary>Longest a layer's dispatch may wait for its silos before the step fails.</summary>
     public double DispatchTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Longest a request waits for experts that are not there (no expert silo yet, or a layer with no replica placed)
+    /// before it is refused with UNAVAILABLE (HTTP 503 with Retry-After).
+    /// </summary>
+    public double ExpertWaitTimeoutSeconds { get; set; } = 10;
+
     /// <summary>How often the rebalancer measures per-expert load and moves replicas off the busiest silo; 0 turns it off.</summary>
     public double RebalanceIntervalSeconds { get; set; } = 30;
 
@@ -126,6 +132,8 @@ public sealed class GatewayOptions
         Require(MinExpertSilos >= 0, nameof(MinExpertSilos), MinExpertSilos, "must not be negative");
         Require(ExpertDirectoryRefreshSeconds > 0, nameof(ExpertDirectoryRefreshSeconds), ExpertDirectoryRefreshSeconds, "must be positive");
         Require(DispatchTimeoutSeconds > 0, nameof(DispatchTimeoutSeconds), DispatchTimeoutSeconds, "must be positive");
+        Require(double.IsFinite(ExpertWaitTimeoutSeconds) && ExpertWaitTimeoutSeconds > 0, nameof(ExpertWaitTimeoutSeconds), ExpertWaitTimeoutSeconds,
+            "must be positive");
         Require(double.IsFinite(RebalanceIntervalSeconds) && RebalanceIntervalSeconds >= 0, nameof(RebalanceIntervalSeconds), RebalanceIntervalSeconds,
             "must be 0 (off) or positive");
         Require(MaxExpertMovesPerInterval >= 1, nameof(MaxExpertMovesPerInterval), MaxExpertMovesPerInterval, "must be at least 1");

@@ -1,15 +1,22 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Rex.Gateway.Api;
+using Rex.Gateway.Hosting;
+using Rex.Protos.Grains;
 
 namespace Rex.Gateway.OpenAi;
 
 /// <summary>
 /// Runs one OpenAI API call: the API key first, then the endpoint; any failure becomes OpenAI's error JSON with its
 /// status, so one request's failure stays its own. A client that left gets nothing: the same token that told us
-/// (HttpContext.RequestAborted) already cancelled its generation.
+/// (HttpContext.RequestAborted) already cancelled its generation. A request refused for want of experts gets
+/// `Retry-After`: another ExpertWaitTimeoutSeconds, the time it already waited.
 /// </summary>
-public sealed partial class OpenAiCall(ApiKeyCheck keys, ILogger<OpenAiCall> log)
+public sealed partial class OpenAiCall(ApiKeyCheck keys, IOptions<GatewayOptions> options, ILogger<OpenAiCall> log)
 {
+    readonly string retryAfter = Math.Max(1, Math.Ceiling(options.Value.ExpertWaitTimeoutSeconds)).ToString(CultureInfo.InvariantCulture);
+
     public async Task Run(HttpContext context, Func<HttpContext, Task> endpoint)
     {
         if (!keys.IsAuthorized(context.Request.Headers.Authorization.ToString()))
@@ -31,7 +38,9 @@ public sealed partial class OpenAiCall(ApiKeyCheck keys, ILogger<OpenAiCall> log
             var (status, body) = OpenAiErrors.Of(error);
             if (status >= StatusCodes.Status500InternalServerError) LogFailure(log, context.Request.Path, status, error);
             // A stream that failed after its headers has already sent the error as an event.
-            if (!context.Response.HasStarted) await Write(context, status, body);
+            if (context.Response.HasStarted) return;
+            if (error is NoExpertsException) context.Response.Headers.RetryAfter = retryAfter;
+            await Write(context, status, body);
         }
     }
 

@@ -20,6 +20,7 @@ public static class OpenAiErrors
             (large.StatusCode, new(large.Message, InvalidRequest, null, "request_too_large")),
         BadHttpRequestException bad => (bad.StatusCode, new(bad.Message, InvalidRequest, null, null)),
         QueueFullException full => (StatusCodes.Status429TooManyRequests, new(full.Message, "rate_limit_error", null, "queue_full")),
+        NoExpertsException none => (StatusCodes.Status503ServiceUnavailable, new(none.Message, ServerError, null, "no_experts")),
         // The step's expert silos did not answer in time (a dispatch deadline or an Orleans call timeout).
         TimeoutException or RpcException { StatusCode: StatusCode.DeadlineExceeded } =>
             (StatusCodes.Status504GatewayTimeout, new(error.Message, ServerError, null, "timeout")),

@@ -22,6 +22,7 @@ public sealed class GatewayMetrics : IDisposable
     readonly Counter<long> rowsRouted;
     readonly Counter<long> dispatchBytes;
     readonly Histogram<double> dispatchRoundTrip;
+    readonly Counter<long> refused;
 
     public GatewayMetrics(string model, Func<SchedulerSnapshot> scheduler, Func<DispatchCounterSnapshot> dispatch)
     {
@@ -47,6 +48,8 @@ public sealed class GatewayMetrics : IDisposable
         meter.CreateObservableCounter("rex.prefix_cache.queried_tokens", () => scheduler().PrefixCacheQueriedTokens, "{token}", "Prompt tokens looked up in the prefix cache");
         meter.CreateObservableCounter("rex.prefix_cache.hit_tokens", () => scheduler().PrefixCacheHitTokens, "{token}", "Prompt tokens found in the prefix cache");
         meter.CreateObservableCounter("rex.scheduler.preemptions", () => scheduler().Preemptions, "{sequence}", "Sequences preempted for want of KV blocks");
+        refused = meter.CreateCounter<long>("rex.requests.refused", "{request}",
+            "Requests refused after waiting, by rex.reason: no_experts (none there within ExpertWaitTimeoutSeconds)");
         meter.CreateObservableCounter("rex.requests.rejected", () => scheduler().RejectedRequests, "{request}", "Requests refused because the queue was full");
         meter.CreateObservableCounter("rex.dispatch.rerouted_slots", () => dispatch().ReroutedSlots, "{slot}", "Expert slots over capacity sent to another replica");
         meter.CreateObservableCounter("rex.dispatch.deferred_slots", () => dispatch().DeferredSlots, "{slot}", "Expert slots over a limit sent in a later round");
@@ -71,6 +74,11 @@ public sealed class GatewayMetrics : IDisposable
         requestDuration.Record(duration.TotalSeconds, tags);
         if (error is null && outputTokens > 1) timePerOutputToken.Record(afterFirstToken.TotalSeconds / (outputTokens - 1), Tags(operation));
     }
+
+    /// <summary>The <see cref="Refused"/> reason of a request that waited ExpertWaitTimeoutSeconds for experts that are not there.</summary>
+    public const string NoExperts = "no_experts";
+
+    public void Refused(string reason) => refused.Add(1, new TagList { { "gen_ai.request.model", model }, { "rex.reason", reason } });
 
     public void Tokens(string type, int count)
     {

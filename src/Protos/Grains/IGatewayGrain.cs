@@ -70,6 +70,13 @@ public sealed record WireLogprob(
 [GenerateSerializer, Alias("rex.QueueFullException")]
 public sealed class QueueFullException(string message) : Exception(message);
 
+/// <summary>
+/// The request waited ExpertWaitTimeoutSeconds for experts that are not there (no expert silo, or a layer with no replica
+/// placed): try later or elsewhere (UNAVAILABLE, HTTP 503 with Retry-After).
+/// </summary>
+[GenerateSerializer, Alias("rex.NoExpertsException")]
+public sealed class NoExpertsException(string message) : Exception(message);
+
 /// <summary>What a gateway knows: every expert replica it dispatches to, and its counters.</summary>
 [GenerateSerializer, Immutable, Alias("rex.GatewayStatus")]
 public sealed record GatewayStatus(

@@ -123,4 +123,22 @@ public sealed class SchedulerTests
         Assert.True(scheduler.IsIdle);
         Assert.Equal(0, blocks.NumUsedBlocks);
     }
+
+    [Fact]
+    public void RemovedRequestsLeaveTheScheduleAndFreeTheirBlocksButAreLeftToTheCaller()
+    {
+        var blocks = new BlockManager(16, 2, false);
+        var scheduler = new Scheduler(8, 100, blocks);
+        var (running, kept, waiting) = (Request(3), Request(2, firstToken: 50), Request(2, firstToken: 90));
+        scheduler.Add(running);
+        scheduler.Add(kept);
+        Step(scheduler);
+        scheduler.Add(waiting);
+        Assert.Equal(3, blocks.NumUsedBlocks);
+
+        Assert.Equal([running, waiting], scheduler.Remove(r => r != kept));
+
+        Assert.Equal((1, 0, 1), (scheduler.NumRunning, scheduler.NumWaiting, blocks.NumUsedBlocks));
+        Assert.False(running.Result.IsCompleted || waiting.Result.IsCompleted);
+    }
 }

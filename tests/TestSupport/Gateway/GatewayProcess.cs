@@ -6,7 +6,8 @@ namespace Rex.Tests;
 
 /// <summary>
 /// The built gateway program (`dotnet run --project src/Gateway`: the whole cluster in one process) as a real child
-/// process on a free port with its own REX_HOME, and an SDK client of it. Started means every expert is active.
+/// process on a free port with its own REX_HOME, and an SDK client of it. Started means every expert is active
+/// (unless the caller says not to wait for them).
 /// </summary>
 public sealed partial class GatewayProcess : IAsyncDisposable
 {
@@ -48,7 +49,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="args">Gateway settings, `--Rex:Name=value`; the ports are always free ones, so gateways run side by side.</param>
     /// <param name="apiKey">The key the gateway requires (`Rex:ApiKey`), also given to <see cref="Client"/>; null: none.</param>
     /// <param name="trustedRoot">For a gateway serving TLS: the root <see cref="Client"/> trusts.</param>
-    public static async Task<GatewayProcess> Start(IEnumerable<string> args, string? apiKey = null, X509Certificate2? trustedRoot = null)
+    /// <param name="waitForExperts">Return only once every expert is active; false for a gateway that has no expert silo.</param>
+    public static async Task<GatewayProcess> Start(IEnumerable<string> args, string? apiKey = null, X509Certificate2? trustedRoot = null,
+        bool waitForExperts = true)
     {
         var home = new TemporaryDirectory();
         string[] settings = ["--Rex:Port=0", "--Rex:HttpPort=0", .. args, .. apiKey is null ? Array.Empty<string>() : [$"--Rex:ApiKey={apiKey}"]];
@@ -60,7 +63,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             var address = AddressPattern().Match(process.WaitForLine("Rex gateway serving", StartTimeout)).Value;
             var openAiBase = AddressPattern().Match(process.WaitForLine("OpenAI-compatible HTTP API on", StartTimeout)).Value;
             client = new RexClient(new RexClientOptions { Address = address, ApiKey = apiKey, RootCertificate = trustedRoot });
-            await WaitUntilReady(client);
+            if (waitForExperts) await WaitUntilReady(client);
             return new GatewayProcess(home, process, address, openAiBase, client);
         }
         catch
