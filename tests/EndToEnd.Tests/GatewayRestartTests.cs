@@ -33,13 +33,11 @@ public sealed class GatewayRestartTests
 
             // The same program, arguments and environment (the cluster's data-plane secret and store credentials).
             var gateway = processes["gateway"];
-            var commandLine = File.ReadAllText($"/proc/{gateway}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-            var variables = File.ReadAllText($"/proc/{gateway}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
-                .Select(v => v.Split('=', 2)).Where(v => v[0].StartsWith("REX_", StringComparison.Ordinal)).ToDictionary(v => v[0], v => v[1]);
+            var launch = ProcessLaunch.Of(gateway);
             Process.GetProcessById(gateway).Kill();
             await Process.GetProcessById(gateway).WaitForExitAsync();
 
-            restarted = ChildProcess.Start(Path.GetFileName(commandLine[1]), commandLine[2..], variables);
+            restarted = ChildProcess.Start(launch.Program, launch.Args, launch.Environment);
             var address = restarted.WaitForLine("Rex gateway serving", TimeSpan.FromSeconds(90)).Split(" on ")[^1].Trim();
             using var again = new RexClient(address);
             var status = await WaitForExperts(again, expertSilos: 2, TimeSpan.FromSeconds(90));

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -68,12 +67,7 @@ public sealed class NoExpertsTests(ITestOutputHelper output)
     {
         using var state = new TemporaryDirectory();
         using var home = new TemporaryDirectory();
-        var environment = new Dictionary<string, string>
-        {
-            ["REX_HOME"] = home.Path,
-            // The cluster's data-plane secret, chosen here so that the silo started again later shares it.
-            ["REX_DataPlaneSecret"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
-        };
+        var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
         ChildProcess? returned = null;
         try
         {
@@ -88,8 +82,8 @@ public sealed class NoExpertsTests(ITestOutputHelper output)
             Assert.Equal(tokens, await GatewayClient.Greedy(client, prompt));
 
             var pid = SiloPid(state.Path);
-            // `dotnet Rex.Silo.dll settings...`: the same settings start its successor.
-            var settings = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries)[2..];
+            // The same settings and environment start its successor.
+            var launch = ProcessLaunch.Of(pid);
             using (var silo = Process.GetProcessById(pid))
             {
                 silo.Kill();
@@ -106,7 +100,7 @@ public sealed class NoExpertsTests(ITestOutputHelper output)
                 refusals.Add(elapsed);
             }
 
-            returned = ChildProcess.Start("Rex.Silo.dll", settings, environment);
+            returned = ChildProcess.Start(launch.Program, launch.Args, launch.Environment);
             var clock = Stopwatch.StartNew();
             var served = await FirstServed(client, prompt, clock);
             Assert.Equal(tokens, served);
