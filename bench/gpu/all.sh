@@ -196,7 +196,8 @@ step_rex_cluster() {
   # The gateway's paged KV cache holds REX_GPU_KV_BATCH sequences of REX_GPU_KV_TOKENS at every layer, as sized.
   local kv_bytes=$((2 * ${REX_GPU_KV_BATCH:-64} * ${REX_GPU_KV_TOKENS:-2048} * kv_heads * head_dim * 2 * layers))
   local left=$((${REX_GPU_STEP_DEADLINE:-$(($(date +%s) + 600))} - $(date +%s)))
-  url=$("${rex[@]}" cluster up --silos "${REX_GPU_SILOS:-2}" --devices "$device" --port 0 --http-port 0 \
+  # localhost membership: the pack leaves out the embedded store (see pack.sh).
+  url=$("${rex[@]}" cluster up --silos "${REX_GPU_SILOS:-2}" --membership localhost --devices "$device" --port 0 --http-port 0 \
     --gateway-arg "Rex:GatewayDevice=$device" --gateway-arg "Rex:KvCacheBytes=$kv_bytes" --state "$state" \
     --model "$work/model" --load-format dummy --dtype bfloat16 --torch-threads "${REX_GPU_TORCH_THREADS:-2}" \
     --timeout "$((left > 30 ? left - 10 : 20))" | tail -1) || { tail -n 20 "$state"/*.log; return 1; }

@@ -28,13 +28,15 @@ dotnet publish src/Cli -c Release -o "$stage/app" -v quiet -nologo >/dev/null
 (
   cd "$stage/app"
   rm -rf runtimes/osx* runtimes/win* cs de es fr it ja ko pl pt-BR ru tr zh-Hans zh-Hant ./*.xml
-  # Kept: TorchSharp's binding and Lua for the membership store (Garnet) of `rex cluster up`; not libtorch's CPU
-  # binaries, the Hugging Face tokenizers (the run passes token ids), nor Garnet's vector-search and storage devices.
-  find runtimes/linux-x64/native -type f ! -name libLibTorchSharp.so ! -name liblua54.so -delete
-  # Never loaded by what the run does: Garnet's Azure storage device and Entra ID authentication, and Roslyn with its
-  # dependencies, which Orleans' packages bring along for build-time code generation.
-  rm -f Azure.*.dll Microsoft.Identity.Client*.dll Microsoft.IdentityModel.*.dll System.IdentityModel.Tokens.Jwt.dll \
-    Tsavorite.devices.AzureStorageDevice.dll Microsoft.CodeAnalysis*.dll Humanizer.dll System.Composition.*.dll
+  # Kept: TorchSharp's binding only; not libtorch's CPU binaries nor the Hugging Face tokenizers (the run passes token
+  # ids). The run's clusters use localhost membership (the gateway is the primary silo), so neither the embedded
+  # membership store (Garnet, its Lua and Azure dependencies) nor Redis membership's JSON (which needs System.Xml and
+  # System.Data, left out below) is packed: with them the pack outgrew the device tool's 64 MiB. Nor Roslyn, which
+  # Orleans' packages bring along for build-time code generation.
+  find runtimes/linux-x64/native -type f ! -name libLibTorchSharp.so -delete
+  rm -f Garnet.*.dll Tsavorite.*.dll KeraLua.dll BfTreeInterop.dll HdrHistogram.dll CommandLine.dll Azure.*.dll \
+    Microsoft.Identity.Client*.dll Microsoft.IdentityModel.*.dll System.IdentityModel.Tokens.Jwt.dll \
+    Microsoft.CodeAnalysis*.dll Humanizer.dll System.Composition.*.dll
 )
 
 host=$(dirname "$(readlink -f "$(command -v dotnet)")")
@@ -46,10 +48,8 @@ cp -a "$host/shared/Microsoft.NETCore.App" "$host/shared/Microsoft.AspNetCore.Ap
 find "$stage/dotnet/shared" -mindepth 2 -maxdepth 2 -type d ! -name "$runtime" ! -name "$aspnet" -exec rm -rf {} +
 (
   cd "$stage/dotnet/shared/Microsoft.NETCore.App/$runtime"
-  # Not System.Private.Xml nor System.Data.Common: without them Redis membership (what `rex cluster up` uses) hangs at
-  # join, silently.
   rm -f createdump libmscordaccore.so libmscordbi.so libcoreclrtraceptprovider.so libclrgc.so libclrgcexp.so \
-    System.Private.Xml.Linq.dll System.Private.DataContractSerialization.dll \
+    System.Private.Xml.dll System.Private.Xml.Linq.dll System.Data.Common.dll System.Private.DataContractSerialization.dll \
     Microsoft.VisualBasic.Core.dll Microsoft.CSharp.dll System.Linq.Parallel.dll System.Linq.AsyncEnumerable.dll
   cd "$stage/dotnet/shared/Microsoft.AspNetCore.App/$aspnet"
   rm -f Microsoft.AspNetCore.Mvc*.dll Microsoft.AspNetCore.Razor*.dll Microsoft.AspNetCore.Components*.dll \

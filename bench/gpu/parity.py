@@ -65,7 +65,8 @@ class Rex:
         os.makedirs(state, exist_ok=True)
         with self.lock:
             self.states.append(state)
-        rc, out, err, _ = self.call("cluster", "up", "--silos", str(self.silos), "--devices", self.device,
+        # localhost membership: the pack leaves out the embedded store (see pack.sh).
+        rc, out, err, _ = self.call("cluster", "up", "--silos", str(self.silos), "--membership", "localhost", "--devices", self.device,
                                     "--gateway-arg", f"Rex:GatewayDevice={self.device}",
                                     "--gateway-arg", "Rex:KvCacheBytes=268435456", "--torch-threads", "1",
                                     "--port", "0", "--http-port", "0", "--timeout", "150", "--state", state,
