@@ -24,6 +24,8 @@ public sealed partial class MetricsTests
             "gen_ai_server_request_duration_seconds_bucket", "rex_tokens_total", "rex_scheduler_waiting", "rex_scheduler_running",
             "rex_kv_cache_blocks_used", "rex_kv_cache_blocks_free", "rex_prefix_cache_hit_tokens_total", "rex_expert_rows_routed_total",
             "rex_silo_rows_served_total", "rex_dispatch_bytes_total", "rex_dispatch_round_trip_seconds_bucket", "rex_dispatch_dropped_slots_total", "rex_rebalance_moves_total",
+            "rex_dispatch_deadline_misses_total", "rex_dispatch_resent_rows_total", "rex_dispatch_unavailable_rows_total", "rex_dispatch_suspect_silos",
+            "rex_dispatch_expert_deadline_seconds",
         })
             Assert.Contains("\n" + name, text);
 

@@ -48,6 +48,7 @@ internal static class ClusterStatusCommand
         }
         var d = report.Dispatch;
         text.AppendLine($"dispatch: {d.Messages} messages, {d.RowsSent} rows, {d.ReroutedSlots} rerouted, {d.DeferredSlots} deferred, {d.DroppedSlots} dropped slots, {d.ExpertMoves} replicas moved by the rebalancer");
+        text.AppendLine($"deadline: {d.ExpertDeadlineMs:F0} ms, {d.DeadlineMisses} missed, {d.ResentRows} rows resent, {d.UnavailableRows} rows unavailable, {d.SuspectSilos} silos suspect now");
         return text.ToString();
     }
 }

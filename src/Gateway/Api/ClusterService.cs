@@ -39,6 +39,11 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 DeferredSlots = status.Dispatch.DeferredSlots,
                 DroppedSlots = status.Dispatch.DroppedSlots,
                 ExpertMoves = status.Dispatch.ExpertMoves,
+                DeadlineMisses = status.Dispatch.DeadlineMisses,
+                ResentRows = status.Dispatch.ResentRows,
+                UnavailableRows = status.Dispatch.UnavailableRows,
+                SuspectSilos = status.Dispatch.SuspectSilos,
+                ExpertDeadlineMs = status.Dispatch.ExpertDeadlineMs,
             },
             Profile = new StepProfile
             {

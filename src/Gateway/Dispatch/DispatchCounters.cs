@@ -2,10 +2,16 @@ using Rex.Protos.Grains;
 
 namespace Rex.Gateway.Dispatch;
 
-/// <summary>What the dispatcher has sent, what its capacity limits did and how many replicas the rebalancer moved, since start.</summary>
+/// <summary>
+/// What the dispatcher has sent, what its capacity limits did, how many replicas the rebalancer moved, and how
+/// the data-plane deadline fared (misses, rows resent, rows no replica could answer, silos suspect now, the deadline
+/// in force), since start.
+/// </summary>
 public sealed class DispatchCounters
 {
-    long messages, rowsSent, rerouted, deferred, dropped, moves;
+    long messages, rowsSent, rerouted, deferred, dropped, moves, deadlineMisses, resentRows, unavailableRows;
+    int suspectSilos;
+    long expertDeadlineTicks;
 
     public void Count(DispatchPlan plan)
     {
@@ -22,7 +28,19 @@ public sealed class DispatchCounters
 
     public void CountMove() => Interlocked.Increment(ref moves);
 
+    public void CountDeadlineMiss() => Interlocked.Increment(ref deadlineMisses);
+
+    public void CountResent(int rows) => Interlocked.Add(ref resentRows, rows);
+
+    public void CountUnavailable(int rows) => Interlocked.Add(ref unavailableRows, rows);
+
+    public void SetSuspectSilos(int count) => Volatile.Write(ref suspectSilos, count);
+
+    public void SetExpertDeadline(TimeSpan deadline) => Interlocked.Exchange(ref expertDeadlineTicks, deadline.Ticks);
+
     public DispatchCounterSnapshot Snapshot() => new(
         Interlocked.Read(ref messages), Interlocked.Read(ref rowsSent), Interlocked.Read(ref rerouted),
-        Interlocked.Read(ref deferred), Interlocked.Read(ref dropped), Interlocked.Read(ref moves));
+        Interlocked.Read(ref deferred), Interlocked.Read(ref dropped), Interlocked.Read(ref moves),
+        Interlocked.Read(ref deadlineMisses), Interlocked.Read(ref resentRows), Interlocked.Read(ref unavailableRows),
+        Volatile.Read(ref suspectSilos), TimeSpan.FromTicks(Interlocked.Read(ref expertDeadlineTicks)).TotalMilliseconds);
 }

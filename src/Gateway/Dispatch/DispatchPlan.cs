@@ -42,7 +42,9 @@ public sealed class SiloMessagePlan(string dataPlane)
 }
 
 /// <summary>
-/// A layer's dispatch: rounds of messages (round r + 1 is sent once round r has answered), and what the capacity
-/// limits did: slots moved to another replica, deferred to a later round, or dropped.
+/// A layer's dispatch: rounds of messages (round r + 1 is sent once round r has answered), what the capacity
+/// limits did (slots moved to another replica, deferred to a later round, or dropped), and the slots whose expert
+/// has no replica in routing (every silo holding one stalled): their rows cannot be computed.
 /// </summary>
-public sealed record DispatchPlan(IReadOnlyList<IReadOnlyList<SiloMessagePlan>> Rounds, int ReroutedSlots, int DeferredSlots, int DroppedSlots);
+public sealed record DispatchPlan(IReadOnlyList<IReadOnlyList<SiloMessagePlan>> Rounds, int ReroutedSlots, int DeferredSlots, int DroppedSlots,
+    IReadOnlyList<(int Row, int Expert)> UnavailableSlots);

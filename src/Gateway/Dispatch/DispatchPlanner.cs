@@ -5,7 +5,7 @@ namespace Rex.Gateway.Dispatch;
 /// Pure bookkeeping (no tensors, no I/O). Each slot goes to the replica of its expert with the least outstanding
 /// work that still has room: room is `ExpertCapacityFactor` times the even share (slots / experts) per replica per
 /// message, and `MaxRowsPerSiloMessage` rows per message. A slot that fits no replica goes to the next round
-/// (defer) or is skipped (drop).
+/// (defer) or is skipped (drop); a slot whose expert has no replica in routing is unavailable.
 /// </summary>
 public sealed class DispatchPlanner(double capacityFactor, int maxRowsPerSiloMessage, CapacityPolicy policy)
 {
@@ -19,12 +19,17 @@ public sealed class DispatchPlanner(double capacityFactor, int maxRowsPerSiloMes
         var rounds = new List<Dictionary<string, SiloMessagePlan>>();
         var assigned = new Dictionary<ReplicaRoute, long>();
         int rerouted = 0, deferred = 0, dropped = 0;
+        var unavailable = new List<(int Row, int Expert)>();
 
         for (var slot = 0; slot < rows * topK; slot++)
         {
             var row = slot / topK;
             var replicas = replicasOf((int)experts[slot]);
-            if (replicas.Count == 0) throw new InvalidOperationException($"expert {experts[slot]} has no active replica");
+            if (replicas.Count == 0)
+            {
+                unavailable.Add((row, (int)experts[slot]));
+                continue;
+            }
             var leastLoaded = replicas.MinBy(Load)!;
             for (var round = 0; ; round++)
             {
@@ -50,7 +55,7 @@ public sealed class DispatchPlanner(double capacityFactor, int maxRowsPerSiloMes
             }
         }
         var plannedRounds = rounds.Where(r => r.Count > 0).Select(r => (IReadOnlyList<SiloMessagePlan>)r.Values.ToArray()).ToArray();
-        return new DispatchPlan(plannedRounds, rerouted, deferred, dropped);
+        return new DispatchPlan(plannedRounds, rerouted, deferred, dropped, unavailable);
 
         long Load(ReplicaRoute replica) => replica.Outstanding + assigned.GetValueOrDefault(replica);
 

@@ -26,6 +26,7 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     readonly IClusterManifestProvider manifests;
     readonly ISiloMetadataCache metadata;
     readonly GatewayOptions options;
+    readonly SiloHealth health;
     readonly ILogger logger;
     readonly ReplicaRoute[][][] routes; // [layer][expert][replica]
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,8 +38,9 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     volatile bool isServing;
 
     public ExpertDirectory(IGrainFactory grains, IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata,
-        string model, ModelConfig config, ReplicaCounts replicas, GatewayOptions options, ILogger logger)
+        string model, ModelConfig config, ReplicaCounts replicas, GatewayOptions options, SiloHealth health, ILogger logger)
     {
+        this.health = health;
         this.grains = grains;
         this.membership = membership;
         this.manifests = manifests;
@@ -78,16 +80,28 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     /// <summary>The last description of every replica that answered.</summary>
     public IReadOnlyList<ExpertGrainInfo> Infos => infos;
 
-    /// <summary>The placed replicas of one expert (those with a known data-plane address).</summary>
-    public IReadOnlyList<ReplicaRoute> Replicas(int layer, int expert) =>
-        routes[layer][expert].Where(r => r.DataPlane.Length > 0).ToArray();
+    /// <summary>
+    /// The placed replicas of one expert (those with a known data-plane address) on silos in routing: those that
+    /// have answered since their last missed deadline first; suspect ones only when the expert has no other.
+    /// </summary>
+    public IReadOnlyList<ReplicaRoute> Replicas(int layer, int expert)
+    {
+        if (health.NumSuspect == 0) return [.. routes[layer][expert].Where(r => r.DataPlane.Length > 0)];
+        var live = routes[layer][expert].Where(r => r.DataPlane.Length > 0 && !health.IsOut(r.DataPlane)).ToArray();
+        return live.Any(r => health.IsSuspect(r.DataPlane)) && live.Any(r => !health.IsSuspect(r.DataPlane))
+            ? [.. live.Where(r => !health.IsSuspect(r.DataPlane))]
+            : live;
+    }
 
     /// <summary>
-    /// Where a dispatch may plan an expert's rows: its placed replicas, or, while none is placed (its last silo was
-    /// lost), every replica unplaced; a message to an unplaced replica is not sent but waits for its placement.
+    /// Where a dispatch may plan an expert's rows: <see cref="Replicas"/>; while none is placed (its last silo was
+    /// lost) every replica unplaced, and a message to an unplaced replica is not sent but waits for its placement;
+    /// none when every placed replica's silo is out of routing (it stalled): those rows fail at once.
     /// </summary>
     public IReadOnlyList<ReplicaRoute> Routable(int layer, int expert) =>
-        Replicas(layer, expert) is { Count: > 0 } placed ? placed : routes[layer][expert];
+        Replicas(layer, expert) is { Count: > 0 } live ? live
+        : routes[layer][expert].Any(r => r.DataPlane.Length > 0) ? []
+        : routes[layer][expert];
 
     /// <summary>
     /// Describes every replica now (activating any that are not) and updates the addresses of those that answer;
@@ -127,6 +141,7 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
         foreach (var route in routes.SelectMany(layer => layer.SelectMany(expert => expert)))
             if (route.DataPlane == dataPlane) route.DataPlane = "";
         UpdateServing();
+        health.Forget(dataPlane);
         refreshSignal.Signal();
     }
 

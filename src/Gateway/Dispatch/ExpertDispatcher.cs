@@ -13,11 +13,13 @@ namespace Rex.Gateway.Dispatch;
 /// <see cref="Start"/> runs on the engine thread: the routing's copy to the host and the plan, one device-to-host
 /// copy of the rows, then the first round's messages are serialized from it and go out;
 /// <see cref="InFlightDispatch.Complete"/> later collects the answers, so the engine can compute another
-/// micro-batch's attention in between.
+/// micro-batch's attention in between. Every message waits at most the <see cref="ExpertDeadline"/> for its silo;
+/// a silo that misses it becomes suspect (<see cref="SiloHealth"/>) and is probed until it answers.
 /// </summary>
 public sealed class ExpertDispatcher(
     ExpertDirectory directory, SiloChannelPool channels, DispatchPlanner planner, DispatchCounters counters, StepProfiler profiler,
-    GatewayMetrics metrics, string model, int numExperts, ScalarType dtype, TimeSpan timeout, TimeSpan expertWaitTimeout)
+    GatewayMetrics metrics, string model, int numExperts, ScalarType dtype, TimeSpan timeout, TimeSpan expertWaitTimeout, ExpertDeadline deadline,
+    SiloHealth health, SiloProber prober)
 {
     // normed: [rows, d_model] on the gateway device; routing: [rows, top_k] experts and weights.
     // trace: the step's span when this step is traced (default otherwise): the layer's dispatch span goes under it.
@@ -61,6 +63,14 @@ public sealed class ExpertDispatcher(
     internal ExpertDirectory Directory => directory;
     internal TimeSpan Timeout => timeout;
     internal TimeSpan ExpertWaitTimeout => expertWaitTimeout;
+
+    internal ExpertDeadline Deadline => deadline;
+    internal SiloHealth Health => health;
+
+    internal void MissedDeadline(string dataPlane)
+    {
+        if (health.Missed(dataPlane)) prober.Watch(dataPlane);
+    }
 }
 
 /// <summary>The header and host copy of one layer's rows for one micro-batch, shared by its messages.</summary>

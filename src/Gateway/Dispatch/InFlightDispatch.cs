@@ -14,7 +14,10 @@ namespace Rex.Gateway.Dispatch;
 /// One layer's dispatch for one micro-batch, from the first round's messages going out to the combined
 /// expert output. A message that fails (lost silo, moved expert) is retried after the directory is re-read,
 /// each slot sent to where its replica lives now, or to another live replica of its expert; the step fails
-/// only when retries or time run out, with UNAVAILABLE.
+/// only when retries or time run out, with UNAVAILABLE. A message not answered within the expert deadline (a
+/// stalled silo: its stream stays open) marks its silo suspect and goes to other replicas of its experts; its late
+/// reply is discarded. With no other replica it waits until its silo is out of routing, and then its rows are
+/// <see cref="UnavailableRows"/>: only their requests fail.
 /// </summary>
 public sealed class InFlightDispatch
 {
@@ -30,6 +33,8 @@ public sealed class InFlightDispatch
     readonly Task<(SiloMessagePlan Message, ExpertPartial Reply)[]>? firstRound;
     readonly Activity? span;
     readonly string traceparent;
+    readonly HashSet<int> unavailableRows = [];
+    RpcException? unavailableError;
 
     /// <summary>On the engine thread: serializes and sends the first round's messages.</summary>
     internal InFlightDispatch(ExpertDispatcher dispatcher, LayerBatch batch, DispatchPlan plan, Device device, int rows, Activity? span)
@@ -42,8 +47,15 @@ public sealed class InFlightDispatch
         this.device = device;
         this.rows = rows;
         deadline = new CancellationTokenSource(dispatcher.Timeout);
+        foreach (var (row, expert) in plan.UnavailableSlots) MarkUnavailable([row], expert, null);
         if (plan.Rounds.Count > 0) firstRound = StartRound(plan.Rounds[0]);
     }
+
+    /// <summary>After <see cref="Complete"/>: rows some expert of which no silo in routing answered; their sums lack it.</summary>
+    public IReadOnlyCollection<int> UnavailableRows => unavailableRows;
+
+    /// <summary>After <see cref="Complete"/>: UNAVAILABLE naming the first such expert, for the requests of <see cref="UnavailableRows"/>.</summary>
+    public RpcException? UnavailableError => unavailableError;
 
     /// <summary>On the engine thread: waits for every round and returns the weighted expert sum of every row, [rows, d_model].</summary>
     public Tensor Complete()
@@ -66,7 +78,7 @@ public sealed class InFlightDispatch
                     $"layer {batch.Layer}: the expert silos did not answer within DispatchTimeoutSeconds ({dispatcher.Timeout.TotalSeconds:F0} s)"));
             }
             var waited = waitClock.ElapsedTicks;
-            var computed = replies.Max(r => r.Reply.ComputeMicros) * Stopwatch.Frequency / 1_000_000;
+            var computed = replies.Select(r => r.Reply.ComputeMicros).DefaultIfEmpty().Max() * Stopwatch.Frequency / 1_000_000;
             dispatcher.Profiler.Add(StepProfiler.Phase.ExpertWait, waited);
             dispatcher.Profiler.Add(StepProfiler.Phase.ExpertCompute, computed);
             dispatcher.Profiler.Add(StepProfiler.Phase.Network, Math.Max(0, waited - computed));
@@ -107,6 +119,7 @@ public sealed class InFlightDispatch
             ? (null, new Status(StatusCode.Unavailable, "no replica of its experts is placed"))
             : await TrySend(message, request);
         if (reply is not null) return [(message, reply)];
+        if (failure.StatusCode == StatusCode.DeadlineExceeded) return await Resend(message, attempt);
         // A lost silo or a moved expert is worth another try; anything else is a bug on one side, not the client's.
         // A moved replica (NOT_FOUND from a live silo: a drain or a rebalance moves replicas one after another) is
         // followed for as long as the deadline allows; a silo that does not answer gets MaxAttempts.
@@ -114,19 +127,77 @@ public sealed class InFlightDispatch
         if (!retryable || (failure.StatusCode == StatusCode.Unavailable && attempt >= MaxAttempts))
             throw new RpcException(new Status(retryable ? StatusCode.Unavailable : StatusCode.Internal, $"layer {batch.Layer}: {failure.Detail}"));
         if (message.DataPlane.Length > 0) dispatcher.Directory.MarkDown(message.DataPlane);
-        var retried = await Task.WhenAll((await Regroup(message)).Select(m => Send(m, ExpertBatchEncoder.Encode(batch, m, traceparent), attempt + 1)));
-        return [.. retried.SelectMany(r => r)];
+        var regrouped = await Regroup(message, async slice => slice.Route.DataPlane.Length > 0 ? slice.Route : await LiveReplica(slice.Route.Key.Expert));
+        return await SendAll(regrouped, attempt + 1);
     }
 
+    // After a missed deadline: each slice to another replica of its expert, on another silo in routing. A slice with
+    // none (TrySend resends such a message only once its silo is out) leaves its rows unavailable.
+    async Task<(SiloMessagePlan, ExpertPartial)[]> Resend(SiloMessagePlan missed, int attempt)
+    {
+        var resent = await Regroup(missed, slice =>
+        {
+            var route = Alternative(slice.Route.Key.Expert, missed.DataPlane);
+            if (route is null) MarkUnavailable(slice.LocalRows.Select(local => missed.Rows[local]), slice.Route.Key.Expert, missed.DataPlane);
+            return Task.FromResult(route);
+        });
+        dispatcher.Counters.CountResent(resent.Sum(m => m.Rows.Count));
+        return await SendAll(resent, attempt);
+    }
+
+    async Task<(SiloMessagePlan, ExpertPartial)[]> SendAll(IEnumerable<SiloMessagePlan> messages, int attempt) =>
+        [.. (await Task.WhenAll(messages.Select(m => Send(m, ExpertBatchEncoder.Encode(batch, m, traceparent), attempt)))).SelectMany(r => r)];
+
+    ReplicaRoute? Alternative(int expert, string stalled) =>
+        dispatcher.Directory.Replicas(batch.Layer, expert).Where(r => r.DataPlane != stalled).MinBy(r => r.Outstanding);
+
+    // A stalled message may be given up once each of its experts has a replica elsewhere, or its silo is out of routing.
+    bool CanResend(SiloMessagePlan message) =>
+        dispatcher.Health.IsOut(message.DataPlane) || message.Slices.All(s => Alternative(s.Route.Key.Expert, message.DataPlane) is not null);
+
+    void MarkUnavailable(IEnumerable<int> rows, int expert, string? silo)
+    {
+        lock (unavailableRows)
+        {
+            var added = rows.Count(unavailableRows.Add);
+            dispatcher.Counters.CountUnavailable(added);
+            unavailableError ??= new RpcException(new Status(StatusCode.Unavailable,
+                $"layer {batch.Layer}: expert {expert} has no replica on an expert silo that answers: {silo ?? "every silo holding one"} missed " +
+                $"{dispatcher.Health.SuspectAfterMissedDeadlines} data-plane deadlines in a row (ExpertDeadlineMs: {dispatcher.Deadline.Current.TotalMilliseconds:F0} ms, " +
+                $"SuspectAfterMissedDeadlines: {dispatcher.Health.SuspectAfterMissedDeadlines})"));
+        }
+    }
+
+    // A reply, or why none: the silo's status, UNAVAILABLE (its stream broke), or DEADLINE_EXCEEDED (it missed the
+    // expert deadline and the message may be resent; the wait for it is abandoned, so a late reply is discarded).
     async Task<(ExpertPartial? Reply, Status Failure)> TrySend(SiloMessagePlan message, ExpertBatch request)
     {
         foreach (var slice in message.Slices) slice.Route.AddOutstanding(slice.LocalRows.Count);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
         try
         {
             dispatcher.Counters.CountMessage(message.Rows.Count);
             var sent = Stopwatch.GetTimestamp();
-            var reply = await dispatcher.Channels.For(message.DataPlane).Send(request, deadline.Token);
-            dispatcher.Metrics.Dispatched(message.DataPlane, request.Hidden.Length, reply.Partial.Length, Stopwatch.GetElapsedTime(sent));
+            var pending = dispatcher.Channels.For(message.DataPlane).Send(request, abandon.Token);
+            ExpertPartial reply;
+            while (true)
+            {
+                try
+                {
+                    reply = await pending.WaitAsync(dispatcher.Deadline.Current, deadline.Token);
+                    break;
+                }
+                catch (TimeoutException)
+                {
+                    dispatcher.MissedDeadline(message.DataPlane);
+                    if (!CanResend(message)) continue;
+                    await abandon.CancelAsync();
+                    return (null, new Status(StatusCode.DeadlineExceeded, $"{message.DataPlane} missed the expert deadline"));
+                }
+            }
+            var roundTrip = Stopwatch.GetElapsedTime(sent);
+            dispatcher.Deadline.Record(roundTrip);
+            dispatcher.Metrics.Dispatched(message.DataPlane, request.Hidden.Length, reply.Partial.Length, roundTrip);
             if (reply.StatusCode == (int)StatusCode.OK && reply.NumRows == message.Rows.Count) return (reply, Status.DefaultSuccess);
             return (null, reply.StatusCode == (int)StatusCode.OK
                 ? new Status(StatusCode.Internal, $"{message.DataPlane} answered {reply.NumRows} rows for {message.Rows.Count}")
@@ -142,13 +213,13 @@ public sealed class InFlightDispatch
         }
     }
 
-    // The same slots, each to its replica's current silo, or to another live replica of the same expert.
-    async Task<IEnumerable<SiloMessagePlan>> Regroup(SiloMessagePlan failed)
+    // The same slots, each slice to the replica `routeOf` picks (none: the slice is left out).
+    static async Task<IReadOnlyCollection<SiloMessagePlan>> Regroup(SiloMessagePlan failed, Func<SlicePlan, Task<ReplicaRoute?>> routeOf)
     {
         var messages = new Dictionary<string, SiloMessagePlan>();
         foreach (var slice in failed.Slices)
         {
-            var route = slice.Route.DataPlane.Length > 0 ? slice.Route : await LiveReplica(slice.Route.Key.Expert);
+            if (await routeOf(slice) is not { } route) continue;
             if (!messages.TryGetValue(route.DataPlane, out var message))
                 messages[route.DataPlane] = message = new SiloMessagePlan(route.DataPlane);
             for (var i = 0; i < slice.LocalRows.Count; i++) message.Add(route, failed.Rows[slice.LocalRows[i]], slice.Weights[i]);

@@ -9,7 +9,8 @@ namespace Rex.Gateway.Dispatch;
 /// <summary>
 /// The gateway's one long-lived data-plane stream to one silo. Sends are matched to replies by request id, so
 /// any number of batches can be in flight; a broken stream fails only the sends made on it, and the next send
-/// opens a new one. A caller's deadline bounds its wait for the reply, never the shared stream.
+/// opens a new one. A caller's deadline bounds its wait for the reply, never the shared stream: a reply that comes
+/// after its caller stopped waiting is discarded, but still tells <c>answered</c> that the silo is alive.
 /// </summary>
 public sealed class SiloChannel : IAsyncDisposable
 {
@@ -26,11 +27,13 @@ public sealed class SiloChannel : IAsyncDisposable
     }
 
     readonly DataPlaneSecret secret;
+    readonly Action<string> answered;
 
-    public SiloChannel(string address, DataPlaneSecret secret)
+    public SiloChannel(string address, DataPlaneSecret secret, Action<string> answered)
     {
         Address = address;
         this.secret = secret;
+        this.answered = answered;
         channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = DataPlaneServer.MaxMessageBytes,
@@ -82,7 +85,10 @@ public sealed class SiloChannel : IAsyncDisposable
         try
         {
             await foreach (var partial in opened.Call.ResponseStream.ReadAllAsync())
+            {
+                answered(Address);
                 if (opened.Pending.TryRemove(partial.RequestId, out var waiting)) waiting.TrySetResult(partial);
+            }
             Fail(opened, Unavailable("the silo closed the stream"));
         }
         catch (Exception e)

@@ -3,12 +3,12 @@ using Rex.Silo.DataPlane;
 
 namespace Rex.Gateway.Dispatch;
 
-/// <summary>One <see cref="SiloChannel"/> per silo data-plane address, opened on first use.</summary>
-public sealed class SiloChannelPool(DataPlaneSecret secret) : IAsyncDisposable
+/// <summary>One <see cref="SiloChannel"/> per silo data-plane address, opened on first use; every reply tells `answered` its silo.</summary>
+public sealed class SiloChannelPool(DataPlaneSecret secret, Action<string> answered) : IAsyncDisposable
 {
     readonly ConcurrentDictionary<string, Lazy<SiloChannel>> channels = new();
 
-    public SiloChannel For(string address) => channels.GetOrAdd(address, a => new Lazy<SiloChannel>(() => new SiloChannel(a, secret))).Value;
+    public SiloChannel For(string address) => channels.GetOrAdd(address, a => new Lazy<SiloChannel>(() => new SiloChannel(a, secret, answered))).Value;
 
     public async ValueTask DisposeAsync()
     {

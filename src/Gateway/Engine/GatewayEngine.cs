@@ -186,13 +186,15 @@ public sealed partial class GatewayEngine : IDisposable
         request.Fail(error);
     }
 
-    // One step and its aftermath: a failed step fails its requests, never the engine.
+    // One step and its aftermath: a failed step fails its requests, never the engine; rows no expert silo could
+    // answer fail only their own requests, and the others advance.
     void Run(Backbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, Scheduler scheduler, ScheduledStep step, ulong stepNumber)
     {
         using var span = StepSpan(step, stepNumber);
+        IReadOnlyDictionary<ScheduledWork, RpcException> unavailable;
         try
         {
-            RunStep(backbone, lmHead, pool, step, stepNumber, span?.Context ?? default);
+            unavailable = RunStep(backbone, lmHead, pool, step, stepNumber, span?.Context ?? default);
         }
         catch (Exception e)
         {
@@ -206,6 +208,16 @@ public sealed partial class GatewayEngine : IDisposable
                 scheduler.Retire(work.Request);
             }
             return;
+        }
+        foreach (var (work, error) in unavailable)
+        {
+            work.Request.Fail(error);
+            scheduler.Retire(work.Request);
+        }
+        if (unavailable.Count > 0)
+        {
+            LogRequestsUnavailable(stepNumber, unavailable.Count, unavailable.Values.First().Status.Detail);
+            step = step with { Work = [.. step.Work.Where(w => !unavailable.ContainsKey(w))] };
         }
         scheduler.Advance(step);
         foreach (var work in step.Work)
@@ -243,12 +255,15 @@ public sealed partial class GatewayEngine : IDisposable
         return span;
     }
 
-    void RunStep(Backbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, ScheduledStep step, ulong stepNumber, ActivityContext trace)
+    /// <returns>The work whose rows some expert no silo in routing answered for, with the error to fail it with.</returns>
+    IReadOnlyDictionary<ScheduledWork, RpcException> RunStep(Backbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, ScheduledStep step,
+        ulong stepNumber, ActivityContext trace)
     {
         var total = Stopwatch.StartNew();
         var microBatches = MicroBatches.Split(step.Work, w => w.NumNewTokens, options.NumMicroBatches);
         // Which sequences reach their last token (and so are sampled) is decided before the step changes anything.
         var sampled = microBatches.Select(mb => mb.Select(w => w.IsSampled).ToArray()).ToArray();
+        var unavailable = new Dictionary<ScheduledWork, RpcException>();
 
         using var scope = NewDisposeScope();
         var views = microBatches.Select(mb => mb.Select(w => pool.View(w.Request.BlockTable, w.Request.NumComputedTokens, w.NumNewTokens)).ToArray()).ToArray();
@@ -265,7 +280,7 @@ public sealed partial class GatewayEngine : IDisposable
                     // A scope per layer and micro-batch: only the hidden state and residual outlive it, so a long
                     // prefill holds one layer's intermediates at a time, not the whole model's.
                     using var layerScope = NewDisposeScope();
-                    if (pending[mb] is { } previous) Replace(ref hidden[mb], (residual[mb]! + previous.Complete()).MoveToOuterDisposeScope());
+                    if (pending[mb] is { } previous) Replace(ref hidden[mb], (residual[mb]! + Complete(previous, microBatches[mb], unavailable)).MoveToOuterDisposeScope());
                     pending[mb] = null;
                     var decoderLayer = backbone.Layers[layer];
                     var attentionClock = Stopwatch.StartNew();
@@ -291,12 +306,14 @@ public sealed partial class GatewayEngine : IDisposable
             var sequences = new List<Sequence>();
             for (var mb = 0; mb < microBatches.Count; mb++)
             {
-                var output = pending[mb] is { } last ? residual[mb]! + last.Complete() : hidden[mb]!;
+                var output = pending[mb] is { } last ? residual[mb]! + Complete(last, microBatches[mb], unavailable) : hidden[mb]!;
                 batches[mb].Commit();
-                var rows = batches[mb].LastRows().Where((_, i) => sampled[mb][i]).ToArray();
+                // A request whose rows lack an expert's sum is failed, never sampled from.
+                var isSampled = microBatches[mb].Select((w, i) => sampled[mb][i] && !unavailable.ContainsKey(w)).ToArray();
+                var rows = batches[mb].LastRows().Where((_, i) => isSampled[i]).ToArray();
                 if (rows.Length == 0) continue;
                 lastRows.Add(output.index_select(0, tensor(rows, ScalarType.Int64, placement.Device)));
-                sequences.AddRange(microBatches[mb].Where((_, i) => sampled[mb][i]).Select(w => w.Request.Sequence));
+                sequences.AddRange(microBatches[mb].Where((_, i) => isSampled[i]).Select(w => w.Request.Sequence));
             }
 
             var samplingClock = Stopwatch.StartNew();
@@ -314,6 +331,17 @@ public sealed partial class GatewayEngine : IDisposable
         }
         profiler.Add(StepProfiler.Phase.Total, total.ElapsedTicks);
         profiler.CountStep();
+        return unavailable;
+    }
+
+    // A layer's expert sums, [rows, d_model]; the work owning any row no silo answered for goes into `unavailable`.
+    static Tensor Complete(InFlightDispatch dispatch, IReadOnlyList<ScheduledWork> microBatch, Dictionary<ScheduledWork, RpcException> unavailable)
+    {
+        var output = dispatch.Complete();
+        if (dispatch.UnavailableRows.Count == 0) return output;
+        var owners = microBatch.SelectMany(w => Enumerable.Repeat(w, w.NumNewTokens)).ToArray();
+        foreach (var row in dispatch.UnavailableRows) unavailable.TryAdd(owners[row], dispatch.UnavailableError!);
+        return output;
     }
 
     static IEnumerable<int> NewTokens(ScheduledWork work)
@@ -365,4 +393,7 @@ public sealed partial class GatewayEngine : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Step} failed: {Error}")]
     partial void LogStepFailed(ulong step, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Step}: {Requests} requests failed, the rest went on: {Error}")]
+    partial void LogRequestsUnavailable(ulong step, int requests, string error);
 }

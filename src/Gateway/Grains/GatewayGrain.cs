@@ -34,7 +34,8 @@ public sealed class GatewayGrain(
 {
     readonly StepProfiler profiler = new();
     readonly DispatchCounters counters = new();
-    readonly SiloChannelPool channels = new(new DataPlaneSecret(rexOptions.Value.DataPlaneSecret));
+    SiloChannelPool? channels;
+    SiloProber? prober;
     ExpertDirectory? directory;
     ExpertRebalancer? rebalancer;
     GatewayEngine? engine;
@@ -49,7 +50,11 @@ public sealed class GatewayGrain(
         var placement = catalog.PlacementOn(DeviceSpec.Parse(options.GatewayDevice).Device);
         try
         {
-            directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config, options.Replicas, options,
+            var health = new SiloHealth(options.SuspectAfterMissedDeadlines, counters);
+            var deadline = new ExpertDeadline(TimeSpan.FromMilliseconds(options.ExpertDeadlineMs), TimeSpan.FromSeconds(options.DispatchTimeoutSeconds), counters);
+            channels = new SiloChannelPool(new DataPlaneSecret(rexOptions.Value.DataPlaneSecret), health.Answered);
+            prober = new SiloProber(health, channels, deadline, loggers.CreateLogger<SiloProber>());
+            directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config, options.Replicas, options, health,
                 loggers.CreateLogger<ExpertDirectory>());
             rebalancer = new ExpertRebalancer(directory, grains, membership, metadata, counters, options, this.GetPrimaryKeyString(),
                 loggers.CreateLogger<ExpertRebalancer>());
@@ -57,7 +62,8 @@ public sealed class GatewayGrain(
             metrics = new GatewayMetrics(catalog.Name, () => engine?.Status ?? new SchedulerSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0), counters.Snapshot);
             var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, options.CapacityPolicy);
             var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, metrics, catalog.Name, model.Config.Moe.NumExperts,
-                catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds), TimeSpan.FromSeconds(options.ExpertWaitTimeoutSeconds));
+                catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds), TimeSpan.FromSeconds(options.ExpertWaitTimeoutSeconds),
+                deadline, health, prober);
             engine = new GatewayEngine(model, placement, options, directory, dispatcher, profiler, metrics, loggers.CreateLogger<GatewayEngine>());
             await engine.Loaded;
         }
@@ -77,7 +83,8 @@ public sealed class GatewayGrain(
         metrics?.Dispose();
         if (rebalancer is not null) await rebalancer.DisposeAsync();
         if (directory is not null) await directory.DisposeAsync();
-        await channels.DisposeAsync();
+        prober?.Dispose();
+        if (channels is not null) await channels.DisposeAsync();
     }
 
     public async Task<GenerationOutcome> Generate(GenerationInput input, CancellationToken cancellation)

@@ -102,6 +102,15 @@ public sealed class GatewayOptions
     /// </summary>
     public double ExpertWaitTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How long one data-plane message waits for its silo before its rows go to another replica and the silo is
+    /// suspect; 0 derives it from the last 256 round trips: max(50 ms, 20 x p99).
+    /// </summary>
+    public double ExpertDeadlineMs { get; set; }
+
+    /// <summary>Deadlines an expert silo misses in a row before it is out of routing (until it answers again).</summary>
+    public int SuspectAfterMissedDeadlines { get; set; } = 3;
+
     /// <summary>How often the rebalancer measures per-expert load and moves replicas off the busiest silo; 0 turns it off.</summary>
     public double RebalanceIntervalSeconds { get; set; } = 30;
 
@@ -134,6 +143,9 @@ public sealed class GatewayOptions
         Require(DispatchTimeoutSeconds > 0, nameof(DispatchTimeoutSeconds), DispatchTimeoutSeconds, "must be positive");
         Require(double.IsFinite(ExpertWaitTimeoutSeconds) && ExpertWaitTimeoutSeconds > 0, nameof(ExpertWaitTimeoutSeconds), ExpertWaitTimeoutSeconds,
             "must be positive");
+        Require(double.IsFinite(ExpertDeadlineMs) && ExpertDeadlineMs >= 0, nameof(ExpertDeadlineMs), ExpertDeadlineMs,
+            "must be 0 (derived from observed round trips) or positive");
+        Require(SuspectAfterMissedDeadlines >= 1, nameof(SuspectAfterMissedDeadlines), SuspectAfterMissedDeadlines, "must be at least 1");
         Require(double.IsFinite(RebalanceIntervalSeconds) && RebalanceIntervalSeconds >= 0, nameof(RebalanceIntervalSeconds), RebalanceIntervalSeconds,
             "must be 0 (off) or positive");
         Require(MaxExpertMovesPerInterval >= 1, nameof(MaxExpertMovesPerInterval), MaxExpertMovesPerInterval, "must be at least 1");

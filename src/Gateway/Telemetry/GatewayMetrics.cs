@@ -54,6 +54,13 @@ public sealed class GatewayMetrics : IDisposable
         meter.CreateObservableCounter("rex.dispatch.rerouted_slots", () => dispatch().ReroutedSlots, "{slot}", "Expert slots over capacity sent to another replica");
         meter.CreateObservableCounter("rex.dispatch.deferred_slots", () => dispatch().DeferredSlots, "{slot}", "Expert slots over a limit sent in a later round");
         meter.CreateObservableCounter("rex.dispatch.dropped_slots", () => dispatch().DroppedSlots, "{slot}", "Expert slots skipped under the drop policy");
+        meter.CreateObservableCounter("rex.dispatch.deadline_misses", () => dispatch().DeadlineMisses, "{message}",
+            "Data-plane messages and probes not answered within the expert deadline");
+        meter.CreateObservableCounter("rex.dispatch.resent_rows", () => dispatch().ResentRows, "{row}", "Rows sent again to another replica after a missed deadline");
+        meter.CreateObservableCounter("rex.dispatch.unavailable_rows", () => dispatch().UnavailableRows, "{row}",
+            "Rows whose expert had no replica on a silo that answers (their requests failed with UNAVAILABLE)");
+        meter.CreateObservableGauge("rex.dispatch.suspect_silos", () => dispatch().SuspectSilos, "{silo}", "Expert silos that missed a deadline and have not answered since");
+        meter.CreateObservableGauge("rex.dispatch.expert_deadline", () => dispatch().ExpertDeadlineMs / 1000, "s", "The data-plane deadline in force (set or derived)");
         meter.CreateObservableCounter("rex.rebalance.moves", () => dispatch().ExpertMoves, "{replica}", "Expert replicas the rebalancer moved to another silo");
     }
 

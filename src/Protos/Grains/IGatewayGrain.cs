@@ -106,7 +106,12 @@ public sealed record DispatchCounterSnapshot(
     [property: Id(2)] long ReroutedSlots,
     [property: Id(3)] long DeferredSlots,
     [property: Id(4)] long DroppedSlots,
-    [property: Id(5)] long ExpertMoves);
+    [property: Id(5)] long ExpertMoves,
+    [property: Id(6)] long DeadlineMisses,
+    [property: Id(7)] long ResentRows,
+    [property: Id(8)] long UnavailableRows,
+    [property: Id(9)] int SuspectSilos,
+    [property: Id(10)] double ExpertDeadlineMs);
 
 /// <summary>The gateway's step phases since start, in seconds (their meanings: the gateway's StepProfiler.Phase).</summary>
 [GenerateSerializer, Immutable, Alias("rex.StepProfileSnapshot")]

@@ -26,6 +26,8 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
 
     public async Task<ExpertPartial> Run(ExpertBatch batch)
     {
+        // A gateway's probe of a silo it suspects: that the answer comes back is all it asks.
+        if (IsProbe(batch)) return Reply(batch, StatusCode.OK, "");
         var clock = Stopwatch.StartNew();
         // A child of the gateway's dispatch span for this layer, when the gateway traces this step.
         using var span = batch.Traceparent.Length == 0 ? null
@@ -55,6 +57,9 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
             return Reply(batch, StatusCode.Internal, $"{e.GetType().Name}: {e.Message}");
         }
     }
+
+    // A batch without rows or slices: it asks only whether the silo answers.
+    static bool IsProbe(ExpertBatch batch) => batch.NumRows == 0 && batch.Slices.Count == 0;
 
     // Checks the batch and groups its slices by the executor of the replica that runs them.
     IEnumerable<IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>> Plan(ExpertBatch batch)

@@ -85,7 +85,14 @@ public sealed class DispatchPlannerTests
     }
 
     [Fact]
-    public void AnExpertWithoutReplicasIsAnError() =>
-        Assert.Throws<InvalidOperationException>(() =>
-            new DispatchPlanner(0, 0, CapacityPolicy.Defer).Plan(1, 1, [0L], [1f], 1, _ => []));
+    public void SlotsOfAnExpertWithNoReplicaInRoutingAreUnavailableAndTheRestArePlanned()
+    {
+        // Expert 1's only silo stalled: rows 0 and 2 chose it; row 1 did not.
+        var routes = Routes(2, 1);
+        long[] experts = [0, 1, 0, 0, 1, 0];
+        var plan = new DispatchPlanner(0, 0, CapacityPolicy.Defer).Plan(3, 2, experts, Enumerable.Repeat(0.5f, 6).ToArray(), 2,
+            e => e == 1 ? [] : routes(e));
+        Assert.Equal([(0, 1), (2, 1)], plan.UnavailableSlots);
+        Assert.Equal([0, 1, 2], plan.Rounds.Single().Single().Rows.Order());
+    }
 }

@@ -17,6 +17,8 @@ public sealed class GatewayOptionsTests
     [InlineData("ExpertDirectoryRefreshSeconds", "0", "ExpertDirectoryRefreshSeconds = 0 must be positive")]
     [InlineData("DispatchTimeoutSeconds", "0", "DispatchTimeoutSeconds = 0 must be positive")]
     [InlineData("ExpertWaitTimeoutSeconds", "0", "ExpertWaitTimeoutSeconds = 0 must be positive")]
+    [InlineData("ExpertDeadlineMs", "-1", "ExpertDeadlineMs = -1 must be 0 (derived from observed round trips) or positive")]
+    [InlineData("SuspectAfterMissedDeadlines", "0", "SuspectAfterMissedDeadlines = 0 must be at least 1")]
     [InlineData("Port", "70000", "Port = 70000 must be a TCP port")]
     [InlineData("GatewayDevice", "tpu", "device 'tpu' is not cpu, cpu:N or cuda:N")]
     [InlineData("ExpertReplicas", "0", "ExpertReplicas must be at least 1")]

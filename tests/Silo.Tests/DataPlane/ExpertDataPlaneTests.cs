@@ -75,6 +75,15 @@ public sealed class ExpertDataPlaneTests(DataPlaneFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task AProbeWithoutRowsOrSlicesIsAnsweredOk()
+    {
+        var replies = await Exchange(new ExpertBatch(), Batch());
+        Assert.Equal([StatusCode.OK, StatusCode.OK], replies.Select(r => (StatusCode)r.StatusCode));
+        Assert.Equal(0, replies[0].NumRows);
+        Assert.True(replies[0].Partial.IsEmpty);
+    }
+
+    [Fact]
     public async Task RowsWhoseSizeDisagreesWithTheirHeaderAreRefused()
     {
         // Checked against num_rows x hidden_size x the dtype's width before a tensor is made of the bytes: too many,
