@@ -18,14 +18,19 @@ const expectations = {
     r.setting("REX_Model").equals("");
     for (const pod of [gateway, silo]) {
       assert.equal(r.gpus(pod), undefined, `${pod.metadata.name} asks for no GPU`);
-      r.env(pod, "REX_RedisConnectionString").equals("rex-redis:6379");
+      r.env(pod, "REX_RedisConnectionString").equals("rex-redis:6379,password=$(REDIS_PASSWORD)");
+      r.env(pod, "REDIS_PASSWORD").fromSecret("rex-redis", "password");
       r.env(pod, "OTEL_EXPORTER_OTLP_ENDPOINT").isAbsent();
       r.env(pod, "REX_ApiKey").isAbsent();
     }
-    r.one("Deployment", "rex-redis");
+    const redis = r.one("Deployment", "rex-redis");
+    // The bundled Redis takes no connection without the release's password, which never appears on a command line.
+    assert.deepEqual(redis.spec.template.spec.containers[0].args.slice(-2), ["--requirepass", "$(REDIS_PASSWORD)"]);
+    r.env(redis, "REDIS_PASSWORD").fromSecret("rex-redis", "password");
+    assert.equal(Buffer.from(r.one("Secret", "rex-redis").data.password, "base64").toString().length, 32);
     r.service("rex-redis").selects(r.one("Deployment", "rex-redis"));
     r.one("PodDisruptionBudget", "rex-silo");
-    assert.equal(r.all("Secret").length, 0, "no Secret without a key to keep");
+    assert.deepEqual(r.all("Secret").map((s) => s.metadata.name), ["rex-redis"], "no Secret but the Redis password's without a key to keep");
     assert.equal(r.all("HorizontalPodAutoscaler").length + r.all("ServiceMonitor").length, 0);
     const test = r.one("Pod", "rex-test-generate");
     assert.equal(test.metadata.annotations["helm.sh/hook"], "test");

@@ -20,15 +20,22 @@ include "rex.podEnv" (list $ "rex-gateway")
   valueFrom:
     fieldRef:
       fieldPath: status.podIP
-- name: REX_RedisConnectionString
 {{- if $values.redis.enabled }}
-  value: {{ printf "%s-redis:6379" (include "rex.fullname" $root) | quote }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ printf "%s-redis" (include "rex.fullname" $root) }}
+      key: password
+- name: REX_RedisConnectionString
+  value: {{ printf "%s-redis:6379,password=$(REDIS_PASSWORD)" (include "rex.fullname" $root) | quote }}
 {{- else if $values.redis.existingSecret }}
+- name: REX_RedisConnectionString
   valueFrom:
     secretKeyRef:
       name: {{ $values.redis.existingSecret }}
       key: {{ $values.redis.existingSecretKey }}
 {{- else if $values.redis.connectionString }}
+- name: REX_RedisConnectionString
   valueFrom:
     secretKeyRef:
       name: {{ include "rex.fullname" $root }}
