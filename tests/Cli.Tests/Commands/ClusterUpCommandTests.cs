@@ -8,7 +8,7 @@ public sealed class ClusterUpCommandTests
     [Theory]
     [InlineData("--silos", "0", "--silos must be at least 1, got 0")]
     [InlineData("--gateways", "0", "--gateways must be at least 1, got 0")]
-    [InlineData("--membership", "etcd", "--membership 'etcd' is not localhost or redis")]
+    [InlineData("--membership", "etcd", "--membership 'etcd' is not embedded, localhost or redis")]
     public void ImpossibleShapesAreRefusedNamingTheOption(string option, string value, string message)
     {
         using var state = new TemporaryDirectory();
