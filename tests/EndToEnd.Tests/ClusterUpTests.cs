@@ -13,7 +13,7 @@ namespace Rex.EndToEnd.Tests;
 /// <summary>
 /// `rex cluster up --silos 2`: a real cluster of processes (its membership store, one gateway, two expert silos) on
 /// loopback, checked through the gRPC API, then `rex cluster down`; with an external Redis, and with the gateway as
-/// the primary silo (`--membership localhost`).
+/// the primary silo (`--membership localhost`, the default).
 /// </summary>
 public sealed class ClusterUpTests
 {
@@ -25,6 +25,7 @@ public sealed class ClusterUpTests
         var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
         var up = await ChildProcess.Run("rex.dll",
             ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path,
+                "--membership", "embedded",
                 // Two micro-batches (off by default): their overlapped dispatches must give the same tokens.
                 "--gateway-arg", "Rex:NumMicroBatches=2"], environment);
         var processes = Pids(state.Path);
@@ -118,8 +119,7 @@ public sealed class ClusterUpTests
         try
         {
             var up = await ChildProcess.Run("rex.dll",
-                ["cluster", "up", "--silos", "1", "--model", model.Path, "--load-format", "dummy", "--port", "0", "--http-port", "0", "--state", state.Path,
-                    "--membership", "localhost"],
+                ["cluster", "up", "--silos", "1", "--model", model.Path, "--load-format", "dummy", "--port", "0", "--http-port", "0", "--state", state.Path],
                 environment);
             Assert.True(up.ExitCode == 0, up.Error);
             using var engine = ReferenceEngine.Load(model.Path, ComputePlacement.Cpu, LoadFormat.Dummy);

@@ -11,7 +11,7 @@ namespace Rex.Cli.Commands;
 
 /// <summary>
 /// `rex cluster up --silos N [--gateways G] [--model DIR] [--port P] [--http-port H] [--membership embedded|localhost|redis]
-/// [--api-key KEY]`: starts a membership store (embedded, the default), G gateway processes (default 1) and N
+/// [--api-key KEY]`: starts a membership store (with --membership embedded), G gateway processes (default 1) and N
 /// expert-silo processes on this machine, waits until every gateway has every expert replica active, prints the
 /// gateways' addresses, one per line.
 /// </summary>
@@ -29,9 +29,9 @@ internal static partial class ClusterUpCommand
         var httpPort = new Option<int>("--http-port") { Description = "OpenAI-compatible HTTP port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 8000 };
         var membership = new Option<string>("--membership")
         {
-            Description = "embedded (a membership store of the cluster's own, which outlives any gateway or silo), " +
-                "localhost (the gateway is the primary silo: the cluster ends with it) or redis (--redis)",
-            DefaultValueFactory = _ => "embedded",
+            Description = "localhost (the gateway is the primary silo: the cluster ends with it), embedded (a membership " +
+                "store of the cluster's own, which outlives any gateway or silo) or redis (--redis)",
+            DefaultValueFactory = _ => "localhost",
         };
         var redis = new Option<string>("--redis") { Description = "Redis connection string for --membership redis", DefaultValueFactory = _ => "localhost:6379" };
         var replicas = new Option<int>("--expert-replicas") { Description = "replicas of every expert", DefaultValueFactory = _ => 1 };
