@@ -11,7 +11,7 @@ using Rex.Tests;
 namespace Rex.EndToEnd.Tests;
 
 /// <summary>
-/// `rex cluster up --silos 2`: a real cluster of processes (its membership store, one gateway, two expert silos) on
+/// `rex cluster up --silos 2`: a real cluster of processes (one gateway, two expert silos) on
 /// loopback, checked through the gRPC API, then `rex cluster down`; with an external Redis, and with the gateway as
 /// the primary silo (`--membership localhost`, the default).
 /// </summary>
@@ -25,7 +25,6 @@ public sealed class ClusterUpTests
         var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
         var up = await ChildProcess.Run("rex.dll",
             ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path,
-                "--membership", "embedded",
                 // Two micro-batches (off by default): their overlapped dispatches must give the same tokens.
                 "--gateway-arg", "Rex:NumMicroBatches=2"], environment);
         var processes = Pids(state.Path);
@@ -34,7 +33,7 @@ public sealed class ClusterUpTests
             Assert.True(up.ExitCode == 0, up.Error);
             var address = up.Output.Trim().Split('\n')[^1];
             Assert.StartsWith("http://127.0.0.1:", address);
-            Assert.Equal(4, processes.Length); // the membership store, the gateway, two silos
+            Assert.Equal(3, processes.Length);
             AssertEverySocketOnLoopback(processes);
 
             using (var client = new RexClient(address))
