@@ -47,4 +47,7 @@ public sealed record ClusterState(IReadOnlyList<string> Gateways, IReadOnlyList<
     public void Write(string directory) => File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));
 
     public static void Delete(string directory) => File.Delete(Path.Combine(directory, FileName));
+
+    /// <summary>The order to stop processes in: the membership store last, so every silo can still record its departure.</summary>
+    public static IEnumerable<ClusterProcess> StopOrder(IEnumerable<ClusterProcess> processes) => processes.OrderBy(p => p.IsMembershipStore);
 }

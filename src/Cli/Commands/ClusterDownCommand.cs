@@ -17,7 +17,7 @@ internal static class ClusterDownCommand
         {
             var directory = Path.GetFullPath(parse.GetValue(state) ?? ClusterState.DefaultDirectory);
             var cluster = ClusterState.Require(directory);
-            foreach (var process in cluster.Processes.OrderBy(p => p.IsMembershipStore))
+            foreach (var process in ClusterState.StopOrder(cluster.Processes))
                 ChildProcesses.Stop(process.Pid, ClusterUpCommand.Program(process), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
             ClusterState.Delete(directory);
             output.WriteLine($"stopped {cluster.Processes.Count} processes ({string.Join(", ", cluster.Gateways)})");

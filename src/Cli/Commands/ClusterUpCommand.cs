@@ -164,7 +164,7 @@ internal static partial class ClusterUpCommand
             }
             catch
             {
-                foreach (var process in processes) ChildProcesses.Stop(process.Pid, Program(process), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+                foreach (var process in ClusterState.StopOrder(processes)) ChildProcesses.Stop(process.Pid, Program(process), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
                 ClusterState.Delete(directory);
                 throw;
             }
