@@ -11,9 +11,9 @@ using Rex.Tests;
 namespace Rex.EndToEnd.Tests;
 
 /// <summary>
-/// `rex cluster up --silos 2`: a real cluster of processes (one gateway, two expert silos) on
+/// `rex cluster up --silos 2`: a real cluster of processes (its membership store, one gateway, two expert silos) on
 /// loopback, checked through the gRPC API, then `rex cluster down`; with an external Redis, and with the gateway as
-/// the primary silo (`--membership localhost`, the default).
+/// the primary silo (`--membership localhost`).
 /// </summary>
 public sealed class ClusterUpTests
 {
@@ -33,7 +33,7 @@ public sealed class ClusterUpTests
             Assert.True(up.ExitCode == 0, up.Error);
             var address = up.Output.Trim().Split('\n')[^1];
             Assert.StartsWith("http://127.0.0.1:", address);
-            Assert.Equal(3, processes.Length);
+            Assert.Equal(["gateway", "membership", "silo-0", "silo-1"], Roles(state.Path).Order());
             AssertEverySocketOnLoopback(processes);
 
             using (var client = new RexClient(address))
@@ -63,6 +63,9 @@ public sealed class ClusterUpTests
         Assert.All(processes, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Rex."),
             $"process {pid} still runs"));
     }
+
+    static IEnumerable<string> Roles(string state) => JsonDocument.Parse(File.ReadAllText(Path.Combine(state, "cluster.json"))).RootElement
+        .GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("role").GetString()!);
 
     static int[] Pids(string state) => JsonDocument.Parse(File.ReadAllText(Path.Combine(state, "cluster.json"))).RootElement
         .GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("pid").GetInt32()).ToArray();
@@ -118,7 +121,8 @@ public sealed class ClusterUpTests
         try
         {
             var up = await ChildProcess.Run("rex.dll",
-                ["cluster", "up", "--silos", "1", "--model", model.Path, "--load-format", "dummy", "--port", "0", "--http-port", "0", "--state", state.Path],
+                ["cluster", "up", "--silos", "1", "--model", model.Path, "--load-format", "dummy", "--port", "0", "--http-port", "0", "--state", state.Path,
+                    "--membership", "localhost"],
                 environment);
             Assert.True(up.ExitCode == 0, up.Error);
             using var engine = ReferenceEngine.Load(model.Path, ComputePlacement.Cpu, LoadFormat.Dummy);

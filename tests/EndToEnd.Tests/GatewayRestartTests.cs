@@ -20,8 +20,8 @@ public sealed class GatewayRestartTests
         using var home = new TemporaryDirectory();
         var environment = new Dictionary<string, string> { ["REX_HOME"] = home.Path };
         var up = await ChildProcess.Run("rex.dll",
-            ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path,
-                "--membership", "embedded"], environment);
+            ["cluster", "up", "--silos", "2", "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", state.Path],
+            environment);
         var processes = JsonDocument.Parse(File.ReadAllText(Path.Combine(state.Path, "cluster.json"))).RootElement.GetProperty("processes")
             .EnumerateArray().ToDictionary(p => p.GetProperty("role").GetString()!, p => p.GetProperty("pid").GetInt32());
         ChildProcess? restarted = null;

@@ -80,7 +80,6 @@ internal sealed class StreamingCluster : IAsyncDisposable
             [
                 "cluster", "up", "--silos", silos.ToString(), "--gateways", gateways.ToString(), "--expert-replicas", replicas.ToString(),
                 "--model", TestPaths.DbrxTiny, "--port", "0", "--http-port", "0", "--state", cluster.State,
-                .. (gateways > 1 ? ["--membership", "embedded"] : Array.Empty<string>()),
                 .. (gatewayArgs ?? []).SelectMany(a => (string[])["--gateway-arg", a]),
             ], cluster.Environment);
             Assert.True(up.ExitCode == 0, up.Error);

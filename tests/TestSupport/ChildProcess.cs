@@ -82,7 +82,15 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         await using var child = Start(program, args, environment, input);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await child.process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await child.process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // What it printed says where it stuck; the caller's clean-up (a cluster's `down`) still runs.
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not end within 2 minutes; output:\n{child.Output}\nerrors:\n{child.Error}");
+        }
         child.process.WaitForExit(); // drains the asynchronous output readers
         return new Outcome(child.process.ExitCode, child.Output, child.Error);
     }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Garnet;
+using Rex.Silo.Hosting;
 using StackExchange.Redis;
 
 namespace Rex.Cli.Cluster;
@@ -18,7 +19,19 @@ public static class MembershipStore
     /// <summary>The variable `rex cluster up` hands its processes, store included.</summary>
     public const string ConnectionVariable = "REX_RedisConnectionString";
 
-    /// <summary>Serves until the process is told to stop (SIGINT or SIGTERM).</summary>
+    /// <summary>
+    /// A connection string for a new store: a free loopback port and a fresh password. Its timeouts are three times
+    /// StackExchange.Redis's 5 s: on a loaded machine a membership call that times out fails a silo's join, and the
+    /// table's operations are few and small.
+    /// </summary>
+    public static string NewConnectionString() =>
+        $"127.0.0.1:{FreePort.Pick()},password={Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}," +
+        "connectTimeout=15000,syncTimeout=15000,asyncTimeout=15000,abortConnect=false";
+
+    /// <summary>
+    /// Serves until the process is told to stop. The store keeps nothing worth a graceful end (no checkpoint, no log),
+    /// so SIGINT and SIGTERM keep their default action and end it at once: a stop never waits on the server's disposal.
+    /// </summary>
     public static void Serve()
     {
         var connection = Environment.GetEnvironmentVariable(ConnectionVariable)
@@ -29,20 +42,13 @@ public static class MembershipStore
         var (host, port) = (endpoint.Address.ToString(), endpoint.Port);
         // Orleans' Redis membership runs Lua scripts; a membership table is a few kilobytes, so the store's index and
         // log stay small instead of Garnet's server-sized defaults.
-        using var server = new GarnetServer(
+        var server = new GarnetServer(
         [
             "--bind", host, "--port", port.ToString(CultureInfo.InvariantCulture), "--lua",
             "--auth", "Password", "--password", options.Password, "--index", "1m", "--page", "1m", "--memory", "8m",
         ]);
         server.Start();
         Console.WriteLine($"Rex membership store on {host}:{port}");
-        using var stop = new ManualResetEventSlim();
-        var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }.Select(signal => PosixSignalRegistration.Create(signal, context =>
-        {
-            context.Cancel = true;
-            stop.Set();
-        })).ToArray();
-        stop.Wait();
-        foreach (var registration in signals) registration.Dispose();
+        Thread.Sleep(Timeout.Infinite);
     }
 }

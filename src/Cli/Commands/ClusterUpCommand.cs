@@ -29,9 +29,9 @@ internal static partial class ClusterUpCommand
         var httpPort = new Option<int>("--http-port") { Description = "OpenAI-compatible HTTP port of the gateway; 0 picks a free one", DefaultValueFactory = _ => 8000 };
         var membership = new Option<string>("--membership")
         {
-            Description = "localhost (the gateway is the primary silo: the cluster ends with it), embedded (a membership " +
-                "store of the cluster's own, which outlives any gateway or silo) or redis (--redis)",
-            DefaultValueFactory = _ => "localhost",
+            Description = "embedded (a membership store of the cluster's own, which outlives any gateway or silo), localhost " +
+                "(the gateway is the primary silo: the cluster ends with it) or redis (--redis)",
+            DefaultValueFactory = _ => "embedded",
         };
         var redis = new Option<string>("--redis") { Description = "Redis connection string for --membership redis", DefaultValueFactory = _ => "localhost:6379" };
         var replicas = new Option<int>("--expert-replicas") { Description = "replicas of every expert", DefaultValueFactory = _ => 1 };
@@ -45,7 +45,7 @@ internal static partial class ClusterUpCommand
         var gateways = new Option<int>("--gateways")
         {
             Description = "gateway processes, each with its own engine over the shared expert silos (ports P, P+1, ... unless 0); " +
-                "a cluster that must survive losing one needs --membership embedded or redis",
+                "a cluster that must survive losing one needs --membership embedded (the default) or redis",
             DefaultValueFactory = _ => 1,
         };
         var gatewayArgs = new Option<string[]>("--gateway-arg") { Description = "extra setting for the gateway, e.g. Rex:NumMicroBatches=1 (repeatable)" };
@@ -102,11 +102,8 @@ internal static partial class ClusterUpCommand
                 "--Logging:LogLevel:Polly=Warning", // Orleans' placement pipeline logs every attempt at Information
             ];
             // The Redis connection string travels in the environment too: the embedded store's carries its password.
-            Environment.SetEnvironmentVariable(MembershipStore.ConnectionVariable, mode switch
-            {
-                "embedded" => $"127.0.0.1:{FreePort.Pick()},password={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))}",
-                _ => parse.GetValue(redis),
-            });
+            if (mode != "localhost")
+                Environment.SetEnvironmentVariable(MembershipStore.ConnectionVariable, mode == "embedded" ? MembershipStore.NewConnectionString() : parse.GetValue(redis));
             var primaryPort = FreePort.Pick();
             var processes = new List<ClusterProcess>();
             // Saved after every start: an interrupted `up` leaves nothing `down` cannot find.
