@@ -103,8 +103,15 @@ const expectations = {
     const { gateway, silo } = workloads(r);
     assert.deepEqual(r.gpus(silo), { requests: "1", limits: "1" });
     r.env(silo, "REX_Devices").equals("cuda:0");
-    r.setting("REX_RedisConnectionString").equals("rex-redis:6379");
-    r.service("rex-redis").selects(r.one("Deployment", "rex-redis"));
+    for (const pod of [gateway, silo]) {
+      r.env(pod, "REX_RedisConnectionString").equals("rex-redis:6379,password=$(REDIS_PASSWORD)");
+      r.env(pod, "REDIS_PASSWORD").fromSecret("rex-redis", "password");
+    }
+    const redis = r.one("Deployment", "rex-redis");
+    r.env(redis, "REDIS_PASSWORD").fromSecret("rex-redis", "password");
+    // Without a password Redis does not start at all: it would serve membership to anyone on the network.
+    assert.match(redis.spec.template.spec.containers[0].args.join(" "), /-z "\$REDIS_PASSWORD".*exit 1.*--requirepass "\$REDIS_PASSWORD"/s);
+    r.service("rex-redis").selects(redis);
     r.env(gateway, "REX_ApiKey").fromSecret("rex", "api-key");
     assert.ok(r.one("PersistentVolumeClaim", "rex-models").spec.accessModes.includes("ReadOnlyMany"));
     for (const pod of [gateway, silo]) r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models", readOnly: true } });
