@@ -15,6 +15,7 @@ const expectations = {
     r.env(silo, "REX_DrainTimeoutSeconds").equals("120");
     assert.equal(silo.spec.template.spec.terminationGracePeriodSeconds, 180);
     r.setting("REX_MinExpertSilos").equals("2");
+    r.setting("REX_MaxConcurrentReplicaLoads").equals("4");
     r.setting("REX_Model").equals("");
     for (const pod of [gateway, silo]) {
       assert.equal(r.gpus(pod), undefined, `${pod.metadata.name} asks for no GPU`);

@@ -5,14 +5,20 @@ using Rex.Protos.Api;
 
 namespace Rex.Cli.Commands;
 
-/// <summary>`rex cluster status --server URL [--json]`: every silo with its roles, devices and hosted expert replicas.</summary>
+/// <summary>
+/// `rex cluster status --server URL [--json]`: every silo with its roles, devices and hosted expert replicas, and the
+/// experts short of full replication (fewer distinct silos than replicas).
+/// </summary>
 internal static class ClusterStatusCommand
 {
     sealed record ExpertReport(int Layer, int Expert, int Replica, string Device, long RowsServed);
 
     sealed record SiloReport(string Address, string[] Roles, string[] Devices, string DataPlane, ExpertReport[] Experts);
 
-    sealed record Report(string Model, int ExpectedExperts, int ActiveExperts, SiloReport[] Silos, DispatchCounters Dispatch, StepProfile Profile);
+    sealed record UnderReplicatedReport(int Layer, int Expert, int NumReplicas, int NumSilos);
+
+    sealed record Report(string Model, int ExpectedExperts, int ActiveExperts, SiloReport[] Silos, UnderReplicatedReport[] UnderReplicated,
+        DispatchCounters Dispatch, StepProfile Profile);
 
     public static Command Create()
     {
@@ -34,6 +40,7 @@ internal static class ClusterStatusCommand
         status.Model, status.ExpectedExperts, status.Silos.Sum(s => s.Experts.Count),
         status.Silos.Select(s => new SiloReport(s.Address, [.. s.Roles], [.. s.Devices], s.DataPlane,
             s.Experts.Select(e => new ExpertReport(e.Layer, e.Expert, e.Replica, e.Device, e.RowsServed)).ToArray())).ToArray(),
+        status.UnderReplicated.Select(e => new UnderReplicatedReport(e.Layer, e.Expert, e.NumReplicas, e.NumSilos)).ToArray(),
         status.Dispatch, status.Profile);
 
     static string Table(Report report)
@@ -46,6 +53,9 @@ internal static class ClusterStatusCommand
             foreach (var e in silo.Experts)
                 text.AppendLine($"  layer {e.Layer,3} expert {e.Expert,3} replica {e.Replica}  {e.Device,-8} rows served {e.RowsServed}");
         }
+        text.AppendLine($"under-replicated: {report.UnderReplicated.Length} experts" + (report.UnderReplicated.Length == 0 ? "" :
+            " (replicas on fewer distinct silos than configured): " +
+            string.Join(", ", report.UnderReplicated.Select(e => $"layer {e.Layer} expert {e.Expert} on {e.NumSilos} of {e.NumReplicas}"))));
         var d = report.Dispatch;
         text.AppendLine($"dispatch: {d.Messages} messages, {d.RowsSent} rows, {d.ReroutedSlots} rerouted, {d.DeferredSlots} deferred, {d.DroppedSlots} dropped slots, {d.ExpertMoves} replicas moved by the rebalancer");
         text.AppendLine($"deadline: {d.ExpertDeadlineMs:F0} ms, {d.DeadlineMisses} missed, {d.ResentRows} rows resent, {d.UnavailableRows} rows unavailable, {d.SuspectSilos} silos suspect now");

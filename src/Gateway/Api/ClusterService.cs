@@ -10,7 +10,8 @@ namespace Rex.Gateway.Api;
 
 /// <summary>
 /// `rex.v1.Cluster`: the cluster as Orleans sees it (live silos, their roles and devices from silo metadata) and
-/// the experts as the gateway found them (each grain describing where it lives and what it served).
+/// the experts as the gateway found them (each grain describing where it lives and what it served; those short of
+/// full replication).
 /// </summary>
 public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache metadata, LocalGateway gateway) : Cluster.ClusterBase
 {
@@ -73,6 +74,13 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 RejectedRequests = status.Scheduler.RejectedRequests,
             },
         };
+        response.UnderReplicated.AddRange(status.UnderReplicated.Select(e => new Protos.Api.UnderReplicatedExpert
+        {
+            Layer = e.Layer,
+            Expert = e.Expert,
+            NumReplicas = e.NumReplicas,
+            NumSilos = e.NumSilos,
+        }));
         foreach (var silo in hosts.Keys.OrderBy(s => s.ToString(), StringComparer.Ordinal))
         {
             var siloMetadata = metadata.GetSiloMetadata(silo);

@@ -53,11 +53,14 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
                 Enumerable.Range(0, replicas.For(layer, expert))
                     .Select(replica => new ReplicaRoute(new ExpertGrainKey(model, layer, expert, replica), ""))
                     .ToArray()).ToArray()).ToArray();
-        ExpectedExperts = routes.Sum(layer => layer.Sum(expert => expert.Length));
+        Keys = [.. routes.SelectMany(layer => layer.SelectMany(expert => expert.Select(r => r.Key)))];
         watcher = Watch(stopping.Token);
     }
 
-    public int ExpectedExperts { get; }
+    /// <summary>Every replica the served model's experts are configured to have.</summary>
+    public IReadOnlyList<ExpertGrainKey> Keys { get; }
+
+    public int ExpectedExperts => Keys.Count;
 
     /// <summary>Completes once every replica has been placed and described.</summary>
     public Task Ready => ready.Task;
@@ -197,8 +200,13 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
     }
 
-    // Placement sees a silo only once its grain manifest has reached this one, which can lag its membership.
-    int CountExpertSilos() => SiloRoles.ActiveWith(membership, metadata, SiloRoles.Expert).Count(manifests.Current.Silos.ContainsKey);
+    int CountExpertSilos() => ExpertSilos().Count();
+
+    /// <summary>
+    /// The active expert silos placement can use: a silo only once its grain manifest has reached this one, which
+    /// can lag its membership.
+    /// </summary>
+    public IEnumerable<SiloAddress> ExpertSilos() => SiloRoles.ActiveWith(membership, metadata, SiloRoles.Expert).Where(manifests.Current.Silos.ContainsKey);
 
     void WatchMembership(CancellationToken cancellationToken) =>
         _ = Task.Run(async () =>

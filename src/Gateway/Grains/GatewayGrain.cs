@@ -21,7 +21,8 @@ namespace Rex.Gateway.Grains;
 
 /// <summary>
 /// One replica of the served model (key "model/replica"; see <see cref="LocalGateway"/>). Activation builds its engine: the expert directory
-/// (which places and activates every expert grain), the dispatcher and the engine loop on the gateway device.
+/// (which places and activates every expert grain), the rebalancer and the repair of replication, the dispatcher and the
+/// engine loop on the gateway device.
 /// Reentrant: every call just enqueues into the engine and awaits, so requests batch together.
 /// </summary>
 [GatewayPlacement]
@@ -38,6 +39,7 @@ public sealed class GatewayGrain(
     SiloProber? prober;
     ExpertDirectory? directory;
     ExpertRebalancer? rebalancer;
+    ReplicaRepairer? repairer;
     GatewayEngine? engine;
     GatewayMetrics? metrics;
 
@@ -56,8 +58,10 @@ public sealed class GatewayGrain(
             prober = new SiloProber(health, channels, deadline, loggers.CreateLogger<SiloProber>());
             directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config, options.Replicas, options, health,
                 loggers.CreateLogger<ExpertDirectory>());
-            rebalancer = new ExpertRebalancer(directory, grains, membership, metadata, counters, options, this.GetPrimaryKeyString(),
-                loggers.CreateLogger<ExpertRebalancer>());
+            // The gateway grain's key names this gateway in the ledger's lease.
+            var mover = new ExpertMover(directory, grains, this.GetPrimaryKeyString());
+            rebalancer = new ExpertRebalancer(directory, mover, counters, options, loggers.CreateLogger<ExpertRebalancer>());
+            repairer = new ReplicaRepairer(directory, mover, rexOptions.Value.MaxConcurrentReplicaLoads, loggers.CreateLogger<ReplicaRepairer>());
             // Observed when scraped: before the engine exists (or after it stops) there is nothing in it.
             metrics = new GatewayMetrics(catalog.Name, () => engine?.Status ?? new SchedulerSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0), counters.Snapshot);
             var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, options.CapacityPolicy);
@@ -81,6 +85,7 @@ public sealed class GatewayGrain(
     {
         engine?.Dispose();
         metrics?.Dispose();
+        if (repairer is not null) await repairer.DisposeAsync();
         if (rebalancer is not null) await rebalancer.DisposeAsync();
         if (directory is not null) await directory.DisposeAsync();
         prober?.Dispose();
@@ -117,6 +122,8 @@ public sealed class GatewayGrain(
     public async Task<GatewayStatus> Status()
     {
         if (directory!.Ready.IsCompleted) await directory.TryRefresh(CancellationToken.None);
-        return new GatewayStatus(catalog.Name, directory.ExpectedExperts, [.. directory.Infos], counters.Snapshot(), profiler.Snapshot(), engine!.Status);
+        var infos = directory.Infos;
+        var underReplicated = ReplicaRepairPlanner.UnderReplicated(directory.Keys, [.. infos.Select(ReplicaPlacement.Of)]);
+        return new GatewayStatus(catalog.Name, directory.ExpectedExperts, [.. infos], counters.Snapshot(), profiler.Snapshot(), engine!.Status, [.. underReplicated]);
     }
 }

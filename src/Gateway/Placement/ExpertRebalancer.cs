@@ -1,10 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rex.Gateway.Dispatch;
 using Rex.Gateway.Hosting;
 using Rex.Protos.Grains;
-using Rex.Silo.Hosting;
 
 namespace Rex.Gateway.Placement;
 
@@ -13,34 +10,27 @@ namespace Rex.Gateway.Placement;
 /// it re-describes every replica (the silos count the rows each served, for every gateway), takes the rows served since
 /// the last interval as each replica's load, and moves at most <see cref="GatewayOptions.MaxExpertMovesPerInterval"/>
 /// replicas from the busiest expert silo to the idlest (<see cref="RebalancePlanner"/>), by Orleans migration to that
-/// silo. Gateways follow a moved replica as they follow a drained one (NOT_FOUND, re-read, resend): nothing stops.
-/// Only the gateway holding the placement ledger's lease rebalances; cordoned (draining) silos take nothing, and
-/// no round runs while a replica is missing (recovery comes first).
+/// silo (<see cref="ExpertMover"/>). Gateways follow a moved replica as they follow a drained one (NOT_FOUND, re-read,
+/// resend): nothing stops. Only the gateway holding the placement ledger's lease rebalances; cordoned (draining) silos
+/// take nothing, and no round runs while a replica is missing or the repair has replicas to move (recovery comes first:
+/// <see cref="ReplicaRepairer"/>).
 /// </summary>
 public sealed partial class ExpertRebalancer : IAsyncDisposable
 {
     readonly ExpertDirectory directory;
-    readonly IGrainFactory grains;
-    readonly IClusterMembershipService membership;
-    readonly ISiloMetadataCache metadata;
+    readonly ExpertMover mover;
     readonly DispatchCounters counters;
     readonly GatewayOptions options;
-    readonly string gateway;
     readonly ILogger logger;
     readonly CancellationTokenSource stopping = new();
     readonly Task rounds;
 
-    /// <param name="gateway">This gateway's name in the ledger's lease (its gateway grain's key).</param>
-    public ExpertRebalancer(ExpertDirectory directory, IGrainFactory grains, IClusterMembershipService membership, ISiloMetadataCache metadata,
-        DispatchCounters counters, GatewayOptions options, string gateway, ILogger logger)
+    public ExpertRebalancer(ExpertDirectory directory, ExpertMover mover, DispatchCounters counters, GatewayOptions options, ILogger logger)
     {
         this.directory = directory;
-        this.grains = grains;
-        this.membership = membership;
-        this.metadata = metadata;
+        this.mover = mover;
         this.counters = counters;
         this.options = options;
-        this.gateway = gateway;
         this.logger = logger;
         rounds = options.RebalanceIntervalSeconds > 0 ? Run(stopping.Token) : Task.CompletedTask;
     }
@@ -72,24 +62,22 @@ public sealed partial class ExpertRebalancer : IAsyncDisposable
     {
         try
         {
-            var lease = await grains.GetGrain<IExpertPlacementGrain>(IExpertPlacementGrain.LedgerKey).ClaimRebalance(gateway, 2 * Interval)
-                .WaitAsync(cancellationToken);
-            if (!lease.Granted || !await directory.TryRefresh(cancellationToken)) return null;
+            var silos = await mover.Claim(2 * Interval, cancellationToken);
+            if (silos is null || !await directory.TryRefresh(cancellationToken)) return null;
             var described = directory.Infos.ToDictionary(i => i.Key);
+            if (ReplicaRepairPlanner.Plan([.. described.Values.Select(ReplicaPlacement.Of)], [.. silos.Keys], 1).Count > 0) return null;
             if (previous is null) return described;
             var loads = described.Values.Select(i => new ReplicaLoad(i.Key, i.Silo, Served(i, previous))).ToArray();
             // A quiet interval measures noise, not load.
             if (loads.Sum(l => l.Rows) < loads.Length) return described;
-            var cordoned = lease.Cordoned.Select(s => s.ToString()).ToHashSet();
-            var silos = SiloRoles.ActiveWith(membership, metadata, SiloRoles.Expert).Where(s => !cordoned.Contains(s.ToString()))
-                .ToDictionary(s => s.ToString());
-            var moves = RebalancePlanner.Plan(loads, silos.Keys, options.MaxExpertMovesPerInterval, options.RebalanceImbalance);
-            if (moves.Count > 0) LogRound(RebalancePlanner.Imbalance(loads, silos.Keys), moves.Count);
+            var moves = RebalancePlanner.Plan(loads, [.. silos.Keys], options.MaxExpertMovesPerInterval, options.RebalanceImbalance);
+            if (moves.Count > 0) LogRound(RebalancePlanner.Imbalance(loads, [.. silos.Keys]), moves.Count);
+            var rows = loads.ToDictionary(l => l.Key, l => l.Rows);
             foreach (var move in moves)
             {
-                await grains.GetGrain<IExpertGrain>(move.Key.ToString()).Move(silos[move.To]).WaitAsync(cancellationToken);
+                await mover.Move(move, silos[move.To], cancellationToken);
                 counters.CountMove();
-                LogMove(move.Key, move.From, move.To, move.Rows);
+                LogMove(move.Key, move.From, move.To, rows[move.Key]);
             }
             return moves.Count == 0 ? described : null;
         }

@@ -5,9 +5,6 @@ namespace Rex.Gateway.Placement;
 /// <summary>One expert replica and the rows it served in the last rebalancing interval, on the silo it lives on.</summary>
 public sealed record ReplicaLoad(ExpertGrainKey Key, string Silo, long Rows);
 
-/// <summary>A replica to move from the silo it lives on to another.</summary>
-public sealed record ExpertMove(ExpertGrainKey Key, string From, string To, long Rows);
-
 /// <summary>
 /// Plans a bounded step toward even expert load over the silos: while the busiest silo serves more than
 /// <c>imbalance</c> x the mean and moves are left, move the replica from the busiest silo to the idlest one that best
@@ -38,7 +35,7 @@ public static class RebalancePlanner
                 .ThenBy(r => r.Key.ToString(), StringComparer.Ordinal)
                 .FirstOrDefault();
             if (best is null) break;
-            moves.Add(new ExpertMove(best.Key, busiest.Key, idlest.Key, best.Rows));
+            moves.Add(new ExpertMove(best.Key, busiest.Key, idlest.Key));
             placed[placed.IndexOf(best)] = best with { Silo = idlest.Key };
             load[busiest.Key] -= best.Rows;
             load[idlest.Key] += best.Rows;

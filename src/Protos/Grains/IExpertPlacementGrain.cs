@@ -21,7 +21,7 @@ public interface IExpertPlacementGrain : IGrainWithStringKey
     Task Cordon(SiloAddress silo);
 
     /// <summary>
-    /// Lets one gateway at a time rebalance experts (two would move the same replicas): granted to
+    /// Lets one gateway at a time move expert replicas, to rebalance or to repair (two would move the same replicas): granted to
     /// <paramref name="gateway"/> while no other gateway holds the lease, for <paramref name="lease"/> from now. The
     /// answer also names the cordoned silos, which take no replica.
     /// </summary>

@@ -77,7 +77,7 @@ public sealed class QueueFullException(string message) : Exception(message);
 [GenerateSerializer, Alias("rex.NoExpertsException")]
 public sealed class NoExpertsException(string message) : Exception(message);
 
-/// <summary>What a gateway knows: every expert replica it dispatches to, and its counters.</summary>
+/// <summary>What a gateway knows: every expert replica it dispatches to, the experts short of full replication, and its counters.</summary>
 [GenerateSerializer, Immutable, Alias("rex.GatewayStatus")]
 public sealed record GatewayStatus(
     [property: Id(0)] string Model,
@@ -85,7 +85,16 @@ public sealed record GatewayStatus(
     [property: Id(2)] ExpertGrainInfo[] Experts,
     [property: Id(3)] DispatchCounterSnapshot Dispatch,
     [property: Id(4)] StepProfileSnapshot Profile,
-    [property: Id(5)] SchedulerSnapshot Scheduler);
+    [property: Id(5)] SchedulerSnapshot Scheduler,
+    [property: Id(6)] UnderReplicatedExpert[] UnderReplicated);
+
+/// <summary>An expert whose replicas stand on fewer distinct silos than it has replicas: one is missing, or two share a silo.</summary>
+[GenerateSerializer, Immutable, Alias("rex.UnderReplicatedExpert")]
+public sealed record UnderReplicatedExpert(
+    [property: Id(0)] int Layer,
+    [property: Id(1)] int Expert,
+    [property: Id(2)] int NumReplicas,
+    [property: Id(3)] int NumSilos);
 
 [GenerateSerializer, Immutable, Alias("rex.SchedulerSnapshot")]
 public sealed record SchedulerSnapshot(

@@ -14,18 +14,16 @@ namespace Rex.Silo.Drain;
 /// <summary>
 /// Graceful exit of an expert silo (SIGTERM: a Kubernetes rolling update, `rex cluster drain`). Before anything
 /// stops, while the data plane and Orleans still serve, the silo cordons itself in the placement ledger and moves
-/// its expert replicas to the other expert silos a few at a time (Orleans migration: the replica deactivates here
-/// and activates there). Gateways that send rows to a replica mid-move get NOT_FOUND, re-read the directory and
-/// resend, so steps wait a moment instead of failing. The silo exits when it hosts nothing, or after
-/// <see cref="RexOptions.DrainTimeoutSeconds"/>. With no other expert silo alive there is nowhere to go: it exits at once.
+/// its expert replicas to the other expert silos, <see cref="RexOptions.MaxConcurrentReplicaLoads"/> at a time
+/// (Orleans migration: the replica deactivates here and activates there). Gateways that send rows to a replica
+/// mid-move get NOT_FOUND, re-read the directory and resend, so steps wait a moment instead of failing. The silo
+/// exits when it hosts nothing, or after <see cref="RexOptions.DrainTimeoutSeconds"/>. With no other expert silo alive there is nowhere to go: it exits at once.
 /// SIGINT (Ctrl+C, `rex cluster down`, which stops every silo) stops without draining.
 /// </summary>
 public sealed partial class SiloDrain(
     ExpertRegistry registry, IGrainFactory grains, ILocalSiloDetails silo, IClusterMembershipService membership,
     ISiloMetadataCache metadata, IOptions<RexOptions> options, ILogger<SiloDrain> logger) : IHostedLifecycleService
 {
-    // Replicas moving at once: each reloads its weights on the target, which competes with serving there.
-    const int ConcurrentMoves = 4;
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     // Long enough for a replica to load its weights on the target silo.
     static readonly TimeSpan MoveTimeout = TimeSpan.FromSeconds(30);
@@ -58,7 +56,7 @@ public sealed partial class SiloDrain(
             await grains.GetGrain<IExpertPlacementGrain>(IExpertPlacementGrain.LedgerKey).Cordon(silo.SiloAddress).WaitAsync(timeout, cancellationToken);
             while (registry.All.Count > 0 && clock.Elapsed < timeout)
             {
-                var batch = registry.All.Take(ConcurrentMoves).Select(e => e.Key).ToArray();
+                var batch = registry.All.Take(options.Value.MaxConcurrentReplicaLoads).Select(e => e.Key).ToArray();
                 await Task.WhenAll(batch.Select(key => grains.GetGrain<IExpertGrain>(key.ToString()).Move(null)));
                 var moving = Stopwatch.StartNew();
                 while (batch.Any(key => registry.TryGet(key, out _)) && clock.Elapsed < timeout && moving.Elapsed < MoveTimeout)

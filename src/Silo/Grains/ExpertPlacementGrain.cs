@@ -9,7 +9,7 @@ namespace Rex.Silo.Grains;
 /// count of the replicas recorded on it; a replica prefers silos that do not already hold another replica of
 /// the same expert. A replica keeps its recorded silo while that silo is a candidate (a lost silo is not; a
 /// migration's target silo is the only candidate). A draining silo is cordoned: no new replica goes there. It also
-/// holds the rebalancing lease, so only one gateway moves replicas at a time; a lease its gateway stops renewing
+/// holds the lease on moving replicas (rebalancing, repair), so only one gateway moves replicas at a time; a lease its gateway stops renewing
 /// (the gateway is gone) passes to the next that asks.
 /// </summary>
 [KeepAlive]
@@ -55,7 +55,8 @@ public sealed class ExpertPlacementGrain : Grain, IExpertPlacementGrain
     {
         var now = DateTime.UtcNow;
         var granted = gateway == rebalancer || now >= rebalancerUntil;
-        if (granted) (rebalancer, rebalancerUntil) = (gateway, now + lease);
+        // A claim never shortens its holder's lease: the rebalancer and the repair of one gateway claim it for different spans.
+        if (granted) (rebalancer, rebalancerUntil) = (gateway, now + lease > rebalancerUntil ? now + lease : rebalancerUntil);
         return Task.FromResult(new RebalanceLease(granted, [.. cordoned]));
     }
 

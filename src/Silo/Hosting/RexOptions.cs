@@ -57,6 +57,12 @@ public sealed class RexOptions
     /// </summary>
     public double DrainTimeoutSeconds { get; set; } = 120;
 
+    /// <summary>
+    /// Expert replicas loading their weights at once when the cluster moves them on its own: a draining silo's, or the
+    /// gateway's repair of experts whose replicas share a silo. Each load competes with serving on its new silo.
+    /// </summary>
+    public int MaxConcurrentReplicaLoads { get; set; } = 4;
+
     /// <summary>Shared secret gateways present to expert silos on the data plane; set the same on every process. Empty: none.</summary>
     public string DataPlaneSecret { get; set; } = "";
 

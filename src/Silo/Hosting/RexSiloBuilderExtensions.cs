@@ -29,6 +29,8 @@ public static class RexSiloBuilderExtensions
             if (role is not (SiloRoles.Gateway or SiloRoles.Expert))
                 throw new ArgumentException($"Roles holds '{role}'; a silo's roles are {SiloRoles.Gateway} and {SiloRoles.Expert}", "Roles");
         var isExpert = roles.Contains(SiloRoles.Expert);
+        if (options.MaxConcurrentReplicaLoads < 1)
+            throw new ArgumentException($"MaxConcurrentReplicaLoads = {options.MaxConcurrentReplicaLoads} must be at least 1", nameof(options.MaxConcurrentReplicaLoads));
         var devices = DeviceSpec.ParseList(options.Devices);
         if (isExpert) CudaAvailability.Require(devices, nameof(options.Devices));
         var dtype = ComputePlacement.ParseDType(options.DType);
