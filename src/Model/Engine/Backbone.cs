@@ -2,6 +2,7 @@ using Rex.Model.Cache;
 using Rex.Model.Checkpoint;
 using Rex.Model.Config;
 using Rex.Model.Layers;
+using Rex.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace Rex.Model.Engine;
@@ -40,7 +41,7 @@ public sealed class Backbone : IDisposable
     public Tensor Embed(Tensor ids) => embedding.index_select(0, ids);
 
     // hidden: [rows, hidden] (last layer's output) -> [rows, vocab] float32
-    public Tensor Logits(Tensor hidden) => nn.functional.linear(FinalNorm(hidden), lmHead).to(ScalarType.Float32);
+    public Tensor Logits(Tensor hidden) => SkinnyGemm.Linear(FinalNorm(hidden), lmHead).to(ScalarType.Float32);
 
     // hidden: [rows, hidden] (last layer's output) -> [rows, hidden], the LM head's input
     public Tensor FinalNorm(Tensor hidden) => finalNorm.Apply(hidden);

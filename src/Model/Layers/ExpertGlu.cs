@@ -1,4 +1,5 @@
 using Rex.Model.Config;
+using Rex.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace Rex.Model.Layers;
@@ -34,8 +35,9 @@ public sealed class ExpertGlu : IDisposable
     public void ForwardInto(Tensor x, Tensor output)
     {
         using var scope = NewDisposeScope();
-        var hidden = activation.Apply(nn.functional.linear(x, gate)).mul_(nn.functional.linear(x, up));
-        output.addmm_(hidden, downTransposed, beta: 0, alpha: 1);
+        var hidden = activation.Apply(SkinnyGemm.Linear(x, gate)).mul_(SkinnyGemm.Linear(x, up));
+        if (SkinnyGemm.Applies(hidden, down) && output.is_contiguous()) SkinnyGemm.Into(hidden, down, output);
+        else output.addmm_(hidden, downTransposed, beta: 0, alpha: 1);
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Rex.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace Rex.Model.Layers;
@@ -6,7 +7,7 @@ namespace Rex.Model.Layers;
 public sealed class Linear(Tensor weight, Tensor? bias = null) : IDisposable
 {
     // x: [rows, in] -> [rows, out]
-    public Tensor Forward(Tensor x) => nn.functional.linear(x, weight, bias);
+    public Tensor Forward(Tensor x) => SkinnyGemm.Linear(x, weight, bias);
 
     public Tensor Weight => weight;
 

@@ -1,4 +1,5 @@
 using Rex.Model.Config;
+using Rex.Model.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ public sealed class Router(MoeConfig config, Tensor weight) : IDisposable
     // x: [rows, hidden] -> experts [rows, top_k] int64, weights [rows, top_k] float32
     public RoutingDecision Route(Tensor x)
     {
-        var logits = nn.functional.linear(x, weight);
+        var logits = SkinnyGemm.Linear(x, weight);
         Tensor top, experts;
         if (config.Scoring == RouterScoring.SoftmaxThenTopK)
         {

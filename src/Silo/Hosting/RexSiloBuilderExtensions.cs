@@ -31,6 +31,7 @@ public static class RexSiloBuilderExtensions
         var isExpert = roles.Contains(SiloRoles.Expert);
         if (options.MaxConcurrentReplicaLoads < 1)
             throw new ArgumentException($"MaxConcurrentReplicaLoads = {options.MaxConcurrentReplicaLoads} must be at least 1", nameof(options.MaxConcurrentReplicaLoads));
+        TorchThreads.WaitPassively();
         var devices = DeviceSpec.ParseList(options.Devices);
         if (isExpert) CudaAvailability.Require(devices, nameof(options.Devices));
         var dtype = ComputePlacement.ParseDType(options.DType);
