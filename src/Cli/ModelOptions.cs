@@ -55,6 +55,9 @@ internal sealed class ModelOptions
 
     public string ModelPath(ParseResult parse) => parse.GetValue(Model) ?? BuiltInModel.EnsureCreated();
 
+    /// <summary>Whether the local engine runs on the host's CPU (its memory is the host's).</summary>
+    public bool OnCpu(ParseResult parse) => DeviceSpec.Parse(parse.GetValue(Device)!).Device.type == TorchSharp.DeviceType.CPU;
+
     public ReferenceEngine LoadEngine(ParseResult parse)
     {
         var device = DeviceSpec.Parse(parse.GetValue(Device)!);

@@ -13,27 +13,31 @@ namespace Rex.Cli.Bench;
 internal static class LocalBench
 {
     /// <param name="StepBytes">What one decode step must read at mid-run context (<see cref="DecodeRoofline"/>).</param>
-    /// <param name="RooflineTokensPerSecond">The decode rate at the memory roofline, when a bandwidth was given.</param>
-    /// <param name="RooflineFraction">The measured decode rate over that roofline.</param>
+    /// <param name="AchievedBandwidthGbs">Those bytes over the measured TPOT: the bandwidth the decode reached (gpt-fast's "bandwidth achieved").</param>
+    /// <param name="PeakBandwidthGbs">The device's peak read bandwidth, given (`--peak-bandwidth`) or, on a CPU, measured (<see cref="MemoryBandwidth"/>).</param>
+    /// <param name="RooflineTokensPerSecond">The decode rate at the memory roofline: those bytes at the peak.</param>
+    /// <param name="RooflineFraction">The measured decode rate over that roofline (equally, achieved over peak bandwidth).</param>
     public sealed record Report(string Model, string ModelType, string DType, int Cores, int TorchThreads, int BatchSize, int InputLen, int OutputLen,
         BenchSampling Sampling, double WarmupSeconds, double PrefillSeconds, double TotalSeconds, double DecodeTokensPerSecond, double OutputTokensPerSecond,
-        double TpotSeconds, double StepBytes, double? MemoryBandwidthGbs, double? RooflineTokensPerSecond, double? RooflineFraction)
+        double TpotSeconds, double StepBytes, double AchievedBandwidthGbs, double? PeakBandwidthGbs, bool PeakMeasured, double? RooflineTokensPerSecond,
+        double? RooflineFraction)
     {
         public override string ToString() =>
             $"local engine, {ModelType}, {DType}, {Cores} cores ({TorchThreads} torch threads), batch {BatchSize}, input {InputLen}, output {OutputLen}, {Sampling}, " +
             $"after {WarmupSeconds:F1} s warm-up: " +
             $"prefill {PrefillSeconds * 1000:F1} ms, decode {DecodeTokensPerSecond:F1} tokens/s (TPOT {TpotSeconds * 1000:F1} ms), " +
-            $"overall {OutputTokensPerSecond:F1} output tokens/s; a decode step reads {StepBytes / 1e6:F1} MB" +
+            $"overall {OutputTokensPerSecond:F1} output tokens/s; a decode step reads {StepBytes / 1e6:F1} MB: {AchievedBandwidthGbs:F1} GB/s achieved" +
             (RooflineFraction is { } fraction
-                ? $", roofline at {MemoryBandwidthGbs:F1} GB/s {RooflineTokensPerSecond:F1} tokens/s: {100 * fraction:F1}% of it"
+                ? $", {100 * fraction:F1}% of the {PeakBandwidthGbs:F1} GB/s peak ({(PeakMeasured ? "measured" : "given")}; roofline {RooflineTokensPerSecond:F1} tokens/s)"
                 : "");
     }
 
     /// <param name="warmup">How long to generate untimed first (at least one full run): .NET compiles hot code at full
     /// optimization only after it has run a while, and first-touch allocations and kernel selection come once.</param>
-    /// <param name="bandwidthGbs">Memory read bandwidth for the roofline (GB/s); null: no roofline.</param>
+    /// <param name="peakGbs">Peak memory read bandwidth for the roofline (GB/s); null: no roofline.</param>
+    /// <param name="peakMeasured">Whether <paramref name="peakGbs"/> was measured here rather than given.</param>
     public static Report Run(ReferenceEngine engine, string model, string dtype, int batch, int inputLen, int outputLen, BenchSampling sampling,
-        TimeSpan warmup, double? bandwidthGbs)
+        TimeSpan warmup, double? peakGbs, bool peakMeasured)
     {
         var prompts = BenchPrompts.Make(batch, inputLen, engine.Config.VocabSize);
         var warmupPrompts = BenchPrompts.MakeWarmup(batch, inputLen, engine.Config.VocabSize);
@@ -46,10 +50,12 @@ internal static class LocalBench
         var decodeRate = batch * (outputLen - 1) / decode;
         var elementBytes = ComputePlacement.ParseDType(dtype) == TorchSharp.torch.ScalarType.Float32 ? 4 : 2;
         var context = inputLen + outputLen / 2.0;
-        var roofline = bandwidthGbs is { } gbs ? DecodeRoofline.TokensPerSecond(engine.Config, batch, context, elementBytes, gbs * 1e9) : (double?)null;
+        var roofline = peakGbs is { } gbs ? DecodeRoofline.TokensPerSecond(engine.Config, batch, context, elementBytes, gbs * 1e9) : (double?)null;
+        var stepBytes = DecodeRoofline.StepBytes(engine.Config, batch, context, elementBytes);
+        var tpot = decode / (outputLen - 1);
         return new Report(model, engine.Config.ModelType, dtype, Environment.ProcessorCount, TorchSharp.torch.get_num_threads(), batch, inputLen, outputLen,
-            sampling, warmed, prefill, total, decodeRate, batch * outputLen / total, decode / (outputLen - 1),
-            DecodeRoofline.StepBytes(engine.Config, batch, context, elementBytes), bandwidthGbs, roofline, decodeRate / roofline);
+            sampling, warmed, prefill, total, decodeRate, batch * outputLen / total, tpot, stepBytes, stepBytes / tpot / 1e9, peakGbs, peakMeasured, roofline,
+            decodeRate / roofline);
     }
 
     /// <returns>Seconds to the end of the prefill step and to the end of the run.</returns>

@@ -7,7 +7,9 @@ namespace Rex.Cli.Commands;
 /// `rex bench [--server URL --concurrency C --requests N | --model DIR --batch-size B] --input-len I --output-len O
 /// [--temperature T --top-p P --top-k K] [--json]`:
 /// throughput of a Rex server under concurrent streamed load, with TTFT, TPOT and latency percentiles and a progress
-/// bar on stderr, or of the local single-process engine on one batch; `rex bench transport`, the data plane alone.
+/// bar on stderr, or of the local single-process engine on one batch; either with the bytes a decode step reads, the
+/// bandwidth achieved and its fraction of the peak (`--peak-bandwidth`, or measured); `rex bench transport`, the data
+/// plane alone; `rex bench memory`, the host's read bandwidth.
 /// </summary>
 internal static class BenchCommand
 {
@@ -30,9 +32,10 @@ internal static class BenchCommand
         var topP = new Option<double>("--top-p") { Description = "nucleus sampling of every request", DefaultValueFactory = _ => 1 };
         var topK = new Option<int>("--top-k") { Description = "top-k sampling of every request; 0: no limit" };
         var json = new Option<bool>("--json") { Description = "print the figures as one JSON object" };
-        var bandwidth = new Option<double?>("--memory-bandwidth-gbs")
+        var bandwidth = new Option<double?>("--peak-bandwidth", "--memory-bandwidth-gbs")
         {
-            Description = "local: the device's memory read bandwidth (GB/s, e.g. from ../shared/perf/membw.c); adds the decode roofline and the fraction of it reached",
+            Description = "the device's peak memory read bandwidth in GB/s (`rex bench memory` measures a host's); the decode roofline and the " +
+                "fraction of it reached. Local on a CPU without it: measured first",
         };
         var command = new Command("bench", "Measure throughput (tokens/s) of a server or the local engine")
         {
@@ -42,8 +45,11 @@ internal static class BenchCommand
         model.AddDeviceTo(command);
         apiKey.AddTo(command);
         command.Add(BenchTransportCommand.Create());
+        command.Add(BenchMemoryCommand.Create());
         CliAction.Set(command, (parse, output) =>
         {
+            var peak = parse.GetValue(bandwidth);
+            if (peak is { } given) Require(double.IsFinite(given) && given > 0, "--peak-bandwidth", given, "positive");
             var (input, generated) = (parse.GetValue(inputLen), parse.GetValue(outputLen));
             Require(input >= 1, "--input-len", input, "at least 1");
             Require(generated >= 2, "--output-len", generated, "at least 2");
@@ -63,10 +69,11 @@ internal static class BenchCommand
             {
                 var batch = parse.GetValue(batchSize);
                 Require(batch >= 1, "--batch-size", batch, "at least 1");
+                // Measured before the model loads, while the memory is the bench's alone; only a CPU's is the host's.
+                var measured = peak is null && model.OnCpu(parse);
+                if (measured) peak = MemoryBandwidth.Measure(Environment.ProcessorCount, (long)BenchMemoryCommand.DefaultBufferMib << 20, passes: 5).BestGbs;
                 using var engine = model.LoadEngine(parse);
-                var gbs = parse.GetValue(bandwidth);
-                if (gbs is { } given) Require(double.IsFinite(given) && given > 0, "--memory-bandwidth-gbs", given, "positive");
-                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated, sampling, warmupTime, gbs);
+                report = LocalBench.Run(engine, model.ModelPath(parse), parse.GetValue(model.DType)!, batch, input, generated, sampling, warmupTime, peak, measured);
             }
             output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.ToString());
         });

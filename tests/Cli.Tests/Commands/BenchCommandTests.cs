@@ -19,6 +19,26 @@ public sealed class BenchCommandTests
         Assert.True(json.RootElement.GetProperty("total_seconds").GetDouble() >= json.RootElement.GetProperty("prefill_seconds").GetDouble());
         // Each of the batch's 2 sequences gets a token per decode step: TPOT is the inverse of half the decode rate.
         Assert.Equal(2 / json.RootElement.GetProperty("decode_tokens_per_second").GetDouble(), json.RootElement.GetProperty("tpot_seconds").GetDouble(), 9);
+        // On a CPU without --peak-bandwidth the host's is measured, and the step's bytes over TPOT are what it achieved.
+        Assert.True(json.RootElement.GetProperty("peak_measured").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("peak_bandwidth_gbs").GetDouble() > 0);
+        Assert.Equal(json.RootElement.GetProperty("step_bytes").GetDouble() / json.RootElement.GetProperty("tpot_seconds").GetDouble() / 1e9,
+            json.RootElement.GetProperty("achieved_bandwidth_gbs").GetDouble(), 6);
+        Assert.Contains("GB/s achieved", CliRunner.InProcess("bench", "--model", TestPaths.DbrxTiny, "--input-len", "4", "--output-len", "2",
+            "--warmup-seconds", "0", "--peak-bandwidth", "20").Output);
+    }
+
+    [Fact]
+    public void MemoryMeasuresTheReadBandwidthAndRefusesBadSizes()
+    {
+        var outcome = CliRunner.InProcess("bench", "memory", "--threads", "2", "--buffer-mib", "64", "--passes", "3", "--json");
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var report = JsonDocument.Parse(outcome.Output).RootElement;
+        Assert.Equal(2, report.GetProperty("threads").GetInt32());
+        Assert.Equal(64L << 20, report.GetProperty("buffer_bytes").GetInt64());
+        Assert.InRange(report.GetProperty("median_gbs").GetDouble(), 0.1, report.GetProperty("best_gbs").GetDouble());
+        Assert.Contains("--buffer-mib must be 64 to 2048, got 4096", CliRunner.InProcess("bench", "memory", "--buffer-mib", "4096").Error);
+        Assert.Contains("--passes must be at least 1, got 0", CliRunner.InProcess("bench", "memory", "--passes", "0").Error);
     }
 
     [Fact]
@@ -32,7 +52,9 @@ public sealed class BenchCommandTests
         var roofline = report.GetProperty("roofline_tokens_per_second").GetDouble();
         Assert.Equal(2 * 20e9 / report.GetProperty("step_bytes").GetDouble(), roofline, 6);
         Assert.Equal(report.GetProperty("decode_tokens_per_second").GetDouble() / roofline, report.GetProperty("roofline_fraction").GetDouble(), 9);
-        Assert.Contains("--memory-bandwidth-gbs must be positive", CliRunner.InProcess("bench", "--memory-bandwidth-gbs", "0").Error);
+        Assert.False(report.GetProperty("peak_measured").GetBoolean());
+        // --memory-bandwidth-gbs is the option's older name.
+        Assert.Contains("--peak-bandwidth must be positive", CliRunner.InProcess("bench", "--peak-bandwidth", "0").Error);
     }
 
     [Fact]
