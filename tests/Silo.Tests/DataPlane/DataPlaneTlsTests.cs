@@ -11,11 +11,17 @@ namespace Rex.Silo.Tests.DataPlane;
 
 /// <summary>
 /// With the cluster's certificates a silo's data plane serves mutual TLS only: a client that presents no certificate,
-/// or one another authority issued, is refused in the handshake, before any stream opens (UNAVAILABLE, never the
-/// service's UNAUTHENTICATED for a missing secret); a member with the secret is served.
+/// or one another authority issued, is refused in the handshake, before any stream opens (never the service's
+/// UNAUTHENTICATED for a missing secret); a member with the secret is served.
 /// </summary>
 public sealed class DataPlaneTlsTests
 {
+    /// <summary>
+    /// How a client sees its certificate refused. TLS 1.3 lets it start HTTP/2 before the server's refusal arrives, so
+    /// the refusal ends either the connection's setup (UNAVAILABLE) or the connection under the starting call (INTERNAL).
+    /// </summary>
+    static readonly StatusCode[] Refused = [StatusCode.Unavailable, StatusCode.Internal];
+
     [Fact]
     public async Task OnlyAClientWithAMembersCertificateGetsAStream()
     {
@@ -33,7 +39,7 @@ public sealed class DataPlaneTlsTests
             using var refused = Channel(server.Address, presented);
             using var call = new ExpertDataPlane.ExpertDataPlaneClient(refused).Exchange();
             var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
-            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+            Assert.Contains(error.StatusCode, Refused);
         }
         // h2c to the TLS port gets no stream either.
         using var plaintext = GrpcChannel.ForAddress(server.Address.Replace("https://", "http://"));
