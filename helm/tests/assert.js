@@ -23,6 +23,8 @@ const expectations = {
       r.env(pod, "REDIS_PASSWORD").fromSecret("rex-redis", "password");
       r.env(pod, "OTEL_EXPORTER_OTLP_ENDPOINT").isAbsent();
       r.env(pod, "REX_ApiKey").isAbsent();
+      r.env(pod, "REX_ClusterTlsDirectory").isAbsent();
+      assert.ok(!pod.spec.template.spec.volumes.some((v) => v.name === "cluster-tls"), `${pod.metadata.name} mounts no cluster credentials`);
     }
     const redis = r.one("Deployment", "rex-redis");
     // The bundled Redis takes no connection without the release's password, which never appears on a command line.
@@ -66,6 +68,11 @@ const expectations = {
     for (const pod of [gateway, silo]) r.env(pod, "REX_ApiKey").fromSecret("rex", "api-key");
     r.env(r.one("Pod", "rex-test-generate"), "REX_API_KEY").fromSecret("rex", "api-key");
     r.mount(gateway, "tls", "/etc/rex/tls", { secret: { secretName: "rex-tls" } });
+    // Every gateway and silo presents the cluster's certificate and checks its peers' against its CA.
+    for (const pod of [gateway, silo]) {
+      r.mount(pod, "cluster-tls", "/etc/rex/cluster-tls", { secret: { secretName: "rex-cluster-tls" } });
+      r.env(pod, "REX_ClusterTlsDirectory").equals("/etc/rex/cluster-tls");
+    }
     r.env(gateway, "REX_TlsCertificatePath").equals("/etc/rex/tls/tls.crt");
     r.env(gateway, "REX_TlsKeyPath").equals("/etc/rex/tls/tls.key");
     const container = gateway.spec.template.spec.containers[0];

@@ -43,6 +43,10 @@ include "rex.podEnv" (list $ "rex-gateway")
 {{- else }}
 {{- fail "redis.enabled is false: set redis.connectionString or redis.existingSecret" }}
 {{- end }}
+{{- if $values.clusterTls.secretName }}
+- name: REX_ClusterTlsDirectory
+  value: /etc/rex/cluster-tls
+{{- end }}
 {{- with include "rex.apiKeySecret" $root }}
 - name: REX_ApiKey
   valueFrom:
@@ -64,10 +68,15 @@ include "rex.podEnv" (list $ "rex-gateway")
 {{- end }}
 {{- end -}}
 
-{{/* Volumes: the checkpoint (read-only), and a writable /tmp beside a read-only root filesystem. */}}
+{{/* Volumes: the checkpoint and the cluster's TLS credentials (read-only), and a writable /tmp beside a read-only root filesystem. */}}
 {{- define "rex.volumes" -}}
 - name: tmp
   emptyDir: {}
+{{- with .Values.clusterTls.secretName }}
+- name: cluster-tls
+  secret:
+    secretName: {{ . }}
+{{- end }}
 {{- if .Values.model.path }}
 - name: model
 {{- if .Values.model.existingClaim }}
@@ -87,6 +96,11 @@ include "rex.podEnv" (list $ "rex-gateway")
 {{- define "rex.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
+{{- if .Values.clusterTls.secretName }}
+- name: cluster-tls
+  mountPath: /etc/rex/cluster-tls
+  readOnly: true
+{{- end }}
 {{- if .Values.model.path }}
 - name: model
   mountPath: /models

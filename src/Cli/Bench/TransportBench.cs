@@ -67,7 +67,8 @@ internal static class TransportBench
         TorchThreads.Configure(0, computeThreads: 2);
         await using var silo = await LoopbackExpertSilo.Start(modelPath);
         await using var echoServer = await TransportEchoServer.Start();
-        await using var dataPlane = new SiloChannel(silo.Address, new DataPlaneSecret(""), _ => { });
+        // h2c, as between processes without ClusterTlsDirectory: the floor the echo sets is plaintext too.
+        await using var dataPlane = new SiloChannel(silo.Address, new DataPlaneSecret(""), null, _ => { });
         using var echoChannel = GrpcChannel.ForAddress(echoServer.Address, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = DataPlaneServer.MaxMessageBytes,

@@ -30,6 +30,9 @@ public sealed record ClusterState(IReadOnlyList<string> Gateways, IReadOnlyList<
 {
     public const string FileName = "cluster.json";
 
+    /// <summary>Where the cluster's throwaway TLS credentials live, beside its state (ClusterTlsDirectory of every process).</summary>
+    public static string TlsDirectory(string directory) => Path.Combine(directory, "tls");
+
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static string DefaultDirectory => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Rex.Model.TinyModel.BuiltInModel.DefaultPath)!)!, "cluster");
@@ -46,7 +49,12 @@ public sealed record ClusterState(IReadOnlyList<string> Gateways, IReadOnlyList<
 
     public void Write(string directory) => File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));
 
-    public static void Delete(string directory) => File.Delete(Path.Combine(directory, FileName));
+    /// <summary>Forgets the cluster, its credentials with it: the next `up` makes new ones.</summary>
+    public static void Delete(string directory)
+    {
+        File.Delete(Path.Combine(directory, FileName));
+        if (Directory.Exists(TlsDirectory(directory))) Directory.Delete(TlsDirectory(directory), recursive: true);
+    }
 
     /// <summary>The order to stop processes in: the membership store last, so every silo can still record its departure.</summary>
     public static IEnumerable<ClusterProcess> StopOrder(IEnumerable<ClusterProcess> processes) => processes.OrderBy(p => p.IsMembershipStore);

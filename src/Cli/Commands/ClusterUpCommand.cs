@@ -6,20 +6,24 @@ using Rex.Client;
 using Rex.Model.Checkpoint;
 using Rex.Model.Layers;
 using Rex.Silo.Hosting;
+using Rex.Silo.Security;
 
 namespace Rex.Cli.Commands;
 
 /// <summary>
 /// `rex cluster up --silos N [--gateways G] [--model DIR] [--port P] [--http-port H] [--membership embedded|localhost|redis]
 /// [--api-key KEY]`: starts a membership store (with --membership embedded), G gateway processes (default 1) and N
-/// expert-silo processes on this machine, waits until every gateway has every expert replica active, prints the
-/// gateways' addresses, one per line.
+/// expert-silo processes on this machine, with mutual TLS between them from a throwaway certificate authority (in the
+/// state directory), waits until every gateway has every expert replica active, prints the gateways' addresses, one per line.
 /// </summary>
 internal static partial class ClusterUpCommand
 {
     const string GatewayProgram = "Rex.Gateway.dll";
     const string SiloProgram = "Rex.Silo.dll";
     const string CliProgram = "rex.dll";
+
+    // Made afresh by every `up`; long enough for any local cluster to outlive its use.
+    static readonly TimeSpan CertificateLifetime = TimeSpan.FromDays(365);
 
     public static Command Create()
     {
@@ -87,6 +91,10 @@ internal static partial class ClusterUpCommand
             var key = GatewaySetting(parse.GetValue(gatewayArgs) ?? [], "Rex:ApiKey") ?? apiKey.Read(parse)
                 ?? (Environment.GetEnvironmentVariable("REX_ApiKey") is { Length: > 0 } inherited ? inherited : null);
             if (key is not null) Environment.SetEnvironmentVariable("REX_ApiKey", key);
+            // Mutual TLS between the cluster's processes, from an authority made for this cluster alone: a process started
+            // without its certificate (or with another) cannot join as a silo, connect as a client or reach the data plane.
+            var tls = ClusterState.TlsDirectory(directory);
+            ThrowawayCertificateAuthority.Write(tls, CertificateLifetime);
             string[] common =
             [
                 $"--Rex:Model={modelPath}",
@@ -95,6 +103,7 @@ internal static partial class ClusterUpCommand
                 $"--Rex:HfOverrides={overrides?.ToJsonString() ?? ""}",
                 $"--Rex:Clustering={(mode == "localhost" ? "localhost" : "redis")}",
                 $"--Rex:ClusterId=rex-{Guid.NewGuid():N}",
+                $"--Rex:ClusterTlsDirectory={tls}",
                 $"--Rex:TorchThreads={(parse.GetValue(torchThreads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / (count + 1)))}",
                 "--Logging:LogLevel:Default=Information",
                 "--Logging:LogLevel:Microsoft=Warning",

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Rex.Protos.DataPlane;
 using Rex.Silo.DataPlane;
+using Rex.Silo.Security;
 
 namespace Rex.Gateway.Dispatch;
 
@@ -10,7 +11,9 @@ namespace Rex.Gateway.Dispatch;
 /// The gateway's one long-lived data-plane stream to one silo. Sends are matched to replies by request id, so
 /// any number of batches can be in flight; a broken stream fails only the sends made on it, and the next send
 /// opens a new one. A caller's deadline bounds its wait for the reply, never the shared stream: a reply that comes
-/// after its caller stopped waiting is discarded, but still tells <c>answered</c> that the silo is alive.
+/// after its caller stopped waiting is discarded, but still tells <c>answered</c> that the silo is alive. With the
+/// cluster's certificates the stream opens only over TLS to a silo that proves a member's certificate, presenting
+/// this gateway's own; an http:// address is never dialled, so no row (and no secret) goes to a silo that cannot prove itself.
 /// </summary>
 public sealed class SiloChannel : IAsyncDisposable
 {
@@ -27,15 +30,22 @@ public sealed class SiloChannel : IAsyncDisposable
     }
 
     readonly DataPlaneSecret secret;
+    readonly bool requiresTls;
     readonly Action<string> answered;
 
-    public SiloChannel(string address, DataPlaneSecret secret, Action<string> answered)
+    /// <param name="certificates">The cluster's TLS credentials (ClusterTlsDirectory); null: h2c.</param>
+    public SiloChannel(string address, DataPlaneSecret secret, ClusterCertificates? certificates, Action<string> answered)
     {
         Address = address;
         this.secret = secret;
+        requiresTls = certificates is not null;
         this.answered = answered;
+        // What GrpcChannel makes by itself (several HTTP/2 connections once one is full of streams), plus the certificates.
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        if (certificates is not null) handler.SslOptions = certificates.ClientOptions();
         channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
+            HttpHandler = handler,
             MaxReceiveMessageSize = DataPlaneServer.MaxMessageBytes,
             MaxSendMessageSize = DataPlaneServer.MaxMessageBytes,
         });
@@ -75,6 +85,8 @@ public sealed class SiloChannel : IAsyncDisposable
 
     OpenStream Open()
     {
+        if (requiresTls && new Uri(Address).Scheme != Uri.UriSchemeHttps)
+            throw new InvalidOperationException("this gateway has the cluster's certificates and opens no plaintext stream; the silo advertises no TLS");
         var opened = new OpenStream(new ExpertDataPlane.ExpertDataPlaneClient(channel).Exchange(secret.Headers));
         _ = ReadReplies(opened);
         return opened;

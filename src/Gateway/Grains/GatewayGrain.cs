@@ -15,6 +15,7 @@ using Rex.Silo.Devices;
 using Rex.Silo.DataPlane;
 using Rex.Silo.Experts;
 using Rex.Silo.Hosting;
+using Rex.Silo.Security;
 using Rex.Silo.Telemetry;
 
 namespace Rex.Gateway.Grains;
@@ -30,7 +31,8 @@ namespace Rex.Gateway.Grains;
 [Reentrant]
 public sealed class GatewayGrain(
     ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions, IOptions<RexOptions> rexOptions, IGrainFactory grains,
-    IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata, ILoggerFactory loggers)
+    IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata, ILoggerFactory loggers,
+    ClusterCertificates? certificates = null)
     : Grain, IGatewayGrain
 {
     readonly StepProfiler profiler = new();
@@ -54,7 +56,7 @@ public sealed class GatewayGrain(
         {
             var health = new SiloHealth(options.SuspectAfterMissedDeadlines, counters);
             var deadline = new ExpertDeadline(TimeSpan.FromMilliseconds(options.ExpertDeadlineMs), TimeSpan.FromSeconds(options.DispatchTimeoutSeconds), counters);
-            channels = new SiloChannelPool(new DataPlaneSecret(rexOptions.Value.DataPlaneSecret), health.Answered);
+            channels = new SiloChannelPool(new DataPlaneSecret(rexOptions.Value.DataPlaneSecret), certificates, health.Answered);
             prober = new SiloProber(health, channels, deadline, loggers.CreateLogger<SiloProber>());
             directory = new ExpertDirectory(grains, membership, manifests, metadata, catalog.Name, model.Config, options.Replicas, options, health,
                 loggers.CreateLogger<ExpertDirectory>());

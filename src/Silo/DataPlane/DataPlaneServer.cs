@@ -7,17 +7,20 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Rex.Silo.Experts;
 using Rex.Silo.Hosting;
+using Rex.Silo.Security;
 
 namespace Rex.Silo.DataPlane;
 
 /// <summary>
-/// The expert silo's own gRPC server (HTTP/2 without TLS on a private port), separate from any public API the
-/// process serves, so every expert silo has exactly one data-plane address. Publishes the bound address to the
-/// registry, which expert grains report to gateways.
+/// The expert silo's own gRPC server (HTTP/2 on a private port; with the cluster's certificates, mutual TLS that
+/// admits only members' certificates, else h2c), separate from any public API the process serves, so every expert
+/// silo has exactly one data-plane address. Publishes the bound address (https:// or http://) to the registry, which
+/// expert grains report to gateways.
 /// </summary>
 /// <param name="meterProvider">The host's meters, served on MetricsPort (the host's provider, not this server's own services).</param>
-public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRunner runner, ExpertRegistry registry, MeterProvider? meterProvider = null)
-    : IHostedService, IAsyncDisposable
+/// <param name="certificates">The cluster's TLS credentials (ClusterTlsDirectory); null: plaintext.</param>
+public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRunner runner, ExpertRegistry registry, MeterProvider? meterProvider = null,
+    ClusterCertificates? certificates = null) : IHostedService, IAsyncDisposable
 {
     /// <summary>The largest data-plane message either end accepts. gRPC's default is 4 MiB; a prefill batch of a real-width model is larger.</summary>
     public const int MaxMessageBytes = 256 * 1024 * 1024;
@@ -33,7 +36,11 @@ public sealed class DataPlaneServer(IOptions<RexOptions> options, ExpertBatchRun
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(options.Value.DataPlaneHost), options.Value.DataPlanePort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Parse(options.Value.DataPlaneHost), options.Value.DataPlanePort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (certificates is not null) listen.UseHttps(certificates.ServerOptions());
+            });
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
             if (metricsPort > 0)
                 kestrel.Listen(IPAddress.Parse(options.Value.MetricsHost), metricsPort, listen => listen.Protocols = HttpProtocols.Http1);

@@ -63,6 +63,13 @@ public sealed class RexOptions
     /// </summary>
     public int MaxConcurrentReplicaLoads { get; set; } = 4;
 
+    /// <summary>
+    /// Directory of this process's cluster credentials in PEM, laid out as a kubernetes.io/tls Secret with its CA:
+    /// tls.crt, tls.key and ca.crt. Set: every Orleans connection and the data plane use mutual TLS, each end proving a
+    /// certificate ca.crt issued. Empty: plaintext, and any process that knows the ClusterId may join.
+    /// </summary>
+    public string ClusterTlsDirectory { get; set; } = "";
+
     /// <summary>Shared secret gateways present to expert silos on the data plane; set the same on every process. Empty: none.</summary>
     public string DataPlaneSecret { get; set; } = "";
 

@@ -10,6 +10,7 @@ using Rex.Silo.DataPlane;
 using Rex.Silo.Devices;
 using Rex.Silo.Experts;
 using Rex.Silo.Placement;
+using Rex.Silo.Security;
 using Rex.Silo.Drain;
 
 namespace Rex.Silo.Hosting;
@@ -69,9 +70,10 @@ public static class RexSiloBuilderExtensions
         return silo;
     }
 
-    /// <summary>Membership from the settings: localhost clustering (one machine) or Redis.</summary>
+    /// <summary>Membership from the settings (localhost clustering on one machine, or Redis) and TLS on its connections.</summary>
     public static ISiloBuilder UseRexClustering(this ISiloBuilder silo, RexOptions options)
     {
+        silo.UseRexClusterTls(options);
         // A dead expert silo stalls the steps that need its experts until Orleans declares it dead and reactivates them
         // elsewhere: probe faster than Orleans' defaults (about 15 s to declare) so that takes a few seconds.
         silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(membership =>
