@@ -76,9 +76,10 @@ internal static class TransportBench
         });
         using var echo = new TransportEcho.TransportEchoClient(echoChannel).Echo();
         var config = silo.Catalog.Directory.Config;
-        var routes = Enumerable.Range(0, config.Moe.NumExperts)
-            .Select(e => (IReadOnlyList<ReplicaRoute>)[new ReplicaRoute(new ExpertGrainKey(silo.Catalog.Name, LoopbackExpertSilo.Layer, e, 0), silo.Address)])
-            .ToArray();
+        // The loopback silo's one layer (layer 0), every expert on it.
+        var routes = new RoutingTable([Enumerable.Range(0, config.Moe.NumExperts)
+            .Select(e => new[] { new ReplicaRoute(new ExpertGrainKey(silo.Catalog.Name, LoopbackExpertSilo.Layer, e, 0), silo.Address) })
+            .ToArray()]);
 
         var figures = new List<RowCountFigures>();
         for (var rows = 1; rows <= maxRows; rows *= 2)
@@ -145,11 +146,12 @@ internal static class TransportBench
 
     // Row r's top-k experts are the k consecutive ones from r * k on (mod the number of experts), with equal weights:
     // every expert gets an even share of the slots, as from a balanced router. The production planner makes the message.
-    static SiloMessagePlan Plan(int rows, int topK, int numExperts, IReadOnlyList<ReplicaRoute>[] routes)
+    static SiloMessagePlan Plan(int rows, int topK, int numExperts, RoutingTable routes)
     {
         var experts = Enumerable.Range(0, rows * topK).Select(slot => (long)(slot % numExperts)).ToArray();
         var weights = Enumerable.Repeat(1f / topK, rows * topK).ToArray();
-        var plan = new DispatchPlanner(0, 0, CapacityPolicy.Defer).Plan(rows, topK, experts, weights, numExperts, e => routes[e]);
+        var plan = new DispatchPlanner(0, 0, CapacityPolicy.Defer).Plan(rows, topK, experts, weights, numExperts,
+            new LayerRoutes(routes, LoopbackExpertSilo.Layer, new SiloHealth(1, new DispatchCounters())));
         return plan.Rounds.Single().Single();
     }
 }

@@ -1,50 +1,65 @@
 namespace Rex.Gateway.Dispatch;
 
-/// <summary>The rows one expert replica runs in one message, with each row's router weight for that expert.</summary>
-public sealed class SlicePlan(ReplicaRoute route)
-{
-    public ReplicaRoute Route { get; } = route;
-
-    /// <summary>Positions in the message's <see cref="SiloMessagePlan.Rows"/>.</summary>
-    public List<int> LocalRows { get; } = [];
-
-    public List<float> Weights { get; } = [];
-}
-
-/// <summary>One message to one silo: the rows it needs (indices into the layer's rows) and a slice per replica.</summary>
-public sealed class SiloMessagePlan(string dataPlane)
-{
-    readonly Dictionary<int, int> localOf = [];
-    readonly Dictionary<ReplicaRoute, SlicePlan> sliceOf = [];
-
-    public string DataPlane { get; } = dataPlane;
-
-    public List<int> Rows { get; } = [];
-
-    public IEnumerable<SlicePlan> Slices => sliceOf.Values;
-
-    public bool Holds(int row) => localOf.ContainsKey(row);
-
-    public int RowsOf(ReplicaRoute replica) => sliceOf.TryGetValue(replica, out var slice) ? slice.LocalRows.Count : 0;
-
-    public void Add(ReplicaRoute replica, int row, float weight)
-    {
-        if (!localOf.TryGetValue(row, out var local))
-        {
-            local = Rows.Count;
-            localOf[row] = local;
-            Rows.Add(row);
-        }
-        if (!sliceOf.TryGetValue(replica, out var slice)) sliceOf[replica] = slice = new SlicePlan(replica);
-        slice.LocalRows.Add(local);
-        slice.Weights.Add(weight);
-    }
-}
-
 /// <summary>
 /// A layer's dispatch: rounds of messages (round r + 1 is sent once round r has answered), what the capacity
 /// limits did (slots moved to another replica, deferred to a later round, or dropped), and the slots whose expert
-/// has no replica in routing (every silo holding one stalled): their rows cannot be computed.
+/// has no replica in routing (every silo holding one stalled): their rows cannot be computed. Reused: the planner
+/// hands a plan out and takes it back once its dispatch completed, so its lists and messages keep their capacity
+/// from step to step.
 /// </summary>
-public sealed record DispatchPlan(IReadOnlyList<IReadOnlyList<SiloMessagePlan>> Rounds, int ReroutedSlots, int DeferredSlots, int DroppedSlots,
-    IReadOnlyList<(int Row, int Expert)> UnavailableSlots);
+public sealed class DispatchPlan
+{
+    readonly List<List<SiloMessagePlan>> rounds = [];
+    readonly Stack<List<SiloMessagePlan>> spareRounds = new();
+    readonly Stack<SiloMessagePlan> spareMessages = new();
+    readonly List<(int Row, int Expert)> unavailableSlots = [];
+
+    public IReadOnlyList<IReadOnlyList<SiloMessagePlan>> Rounds => rounds;
+
+    public int ReroutedSlots { get; internal set; }
+
+    public int DeferredSlots { get; internal set; }
+
+    public int DroppedSlots { get; internal set; }
+
+    public IReadOnlyList<(int Row, int Expert)> UnavailableSlots => unavailableSlots;
+
+    /// <summary>The planner's scratch while planning: slots given to each replica so far.</summary>
+    internal Dictionary<ReplicaRoute, long> Assigned { get; } = [];
+
+    /// <summary>The message of `round` to `dataPlane`, if the round has one.</summary>
+    internal SiloMessagePlan? MessageTo(int round, string dataPlane)
+    {
+        if (round >= rounds.Count) return null;
+        // A round has a message per silo: a handful, where a scan beats hashing the address.
+        foreach (var message in rounds[round])
+            if (message.DataPlane == dataPlane) return message;
+        return null;
+    }
+
+    internal SiloMessagePlan AddMessage(int round, string dataPlane)
+    {
+        while (rounds.Count <= round) rounds.Add(spareRounds.TryPop(out var spare) ? spare : []);
+        var message = spareMessages.TryPop(out var reused) ? reused : new SiloMessagePlan(dataPlane);
+        message.Reset(dataPlane);
+        rounds[round].Add(message);
+        return message;
+    }
+
+    internal void AddUnavailable(int row, int expert) => unavailableSlots.Add((row, expert));
+
+    /// <summary>Empties the plan for another layer, keeping what it allocated.</summary>
+    internal void Clear()
+    {
+        foreach (var round in rounds)
+        {
+            foreach (var message in round) spareMessages.Push(message);
+            round.Clear();
+            spareRounds.Push(round);
+        }
+        rounds.Clear();
+        unavailableSlots.Clear();
+        Assigned.Clear();
+        (ReroutedSlots, DeferredSlots, DroppedSlots) = (0, 0, 0);
+    }
+}

@@ -6,64 +6,85 @@ namespace Rex.Gateway.Dispatch;
 /// work that still has room: room is `ExpertCapacityFactor` times the even share (slots / experts) per replica per
 /// message, and `MaxRowsPerSiloMessage` rows per message. A slot that fits no replica goes to the next round
 /// (defer) or is skipped (drop); a slot whose expert has no replica in routing is unavailable.
+/// Runs every layer of every step: plans are reused (<see cref="Release"/>) and the loops use no LINQ, so a steady
+/// step's planning allocates nothing (DispatchPlannerTests measures it; 37.8 KB per plan before, for 16 rows, top-4).
 /// </summary>
 public sealed class DispatchPlanner(double capacityFactor, int maxRowsPerSiloMessage, CapacityPolicy policy)
 {
+    readonly Stack<DispatchPlan> spare = new();
+    readonly Lock gate = new();
+
     /// <param name="experts">[rows * topK] expert of each slot.</param>
     /// <param name="weights">[rows * topK] router weight of each slot.</param>
-    /// <param name="replicasOf">The replicas of an expert of this layer.</param>
-    public DispatchPlan Plan(int rows, int topK, ReadOnlySpan<long> experts, ReadOnlySpan<float> weights, int numExperts,
-        Func<int, IReadOnlyList<ReplicaRoute>> replicasOf)
+    /// <param name="routes">The replicas of each expert of this layer.</param>
+    /// <returns>A plan owned by the caller until it hands it back with <see cref="Release"/>.</returns>
+    public DispatchPlan Plan(int rows, int topK, ReadOnlySpan<long> experts, ReadOnlySpan<float> weights, int numExperts, LayerRoutes routes)
     {
+        var plan = Rent();
         var capacity = capacityFactor > 0 ? Math.Max(1, (int)Math.Ceiling(capacityFactor * rows * topK / numExperts)) : int.MaxValue;
-        var rounds = new List<Dictionary<string, SiloMessagePlan>>();
-        var assigned = new Dictionary<ReplicaRoute, long>();
-        int rerouted = 0, deferred = 0, dropped = 0;
-        var unavailable = new List<(int Row, int Expert)>();
-
         for (var slot = 0; slot < rows * topK; slot++)
         {
             var row = slot / topK;
-            var replicas = replicasOf((int)experts[slot]);
+            var expert = (int)experts[slot];
+            var replicas = routes.Routable(expert);
             if (replicas.Count == 0)
             {
-                unavailable.Add((row, (int)experts[slot]));
+                plan.AddUnavailable(row, expert);
                 continue;
             }
-            var leastLoaded = replicas.MinBy(Load)!;
+            var leastLoaded = LeastLoaded(plan, replicas, round: -1, row, capacity)!;
             for (var round = 0; ; round++)
             {
-                if (round == rounds.Count) rounds.Add([]);
-                var messages = rounds[round];
-                var fitting = replicas.Where(r => Fits(messages, r, row)).ToArray();
-                if (fitting.Length > 0)
+                if (LeastLoaded(plan, replicas, round, row, capacity) is { } replica)
                 {
-                    var replica = fitting.MinBy(Load)!;
-                    if (round > 0) deferred++;
-                    else if (replica != leastLoaded) rerouted++;
-                    if (!messages.TryGetValue(replica.DataPlane, out var message))
-                        messages[replica.DataPlane] = message = new SiloMessagePlan(replica.DataPlane);
-                    message.Add(replica, row, weights[slot]);
-                    assigned[replica] = assigned.GetValueOrDefault(replica) + 1;
+                    if (round > 0) plan.DeferredSlots++;
+                    else if (replica != leastLoaded) plan.ReroutedSlots++;
+                    (plan.MessageTo(round, replica.DataPlane) ?? plan.AddMessage(round, replica.DataPlane)).Add(replica, row, weights[slot]);
+                    plan.Assigned[replica] = plan.Assigned.GetValueOrDefault(replica) + 1;
                     break;
                 }
                 if (policy == CapacityPolicy.Drop)
                 {
-                    dropped++;
+                    plan.DroppedSlots++;
                     break;
                 }
             }
         }
-        var plannedRounds = rounds.Where(r => r.Count > 0).Select(r => (IReadOnlyList<SiloMessagePlan>)r.Values.ToArray()).ToArray();
-        return new DispatchPlan(plannedRounds, rerouted, deferred, dropped, unavailable);
+        return plan;
+    }
 
-        long Load(ReplicaRoute replica) => replica.Outstanding + assigned.GetValueOrDefault(replica);
+    /// <summary>Takes back a plan whose dispatch is over (nothing reads it any more): the next layer reuses it.</summary>
+    public void Release(DispatchPlan plan)
+    {
+        plan.Clear();
+        lock (gate) spare.Push(plan);
+    }
 
-        bool Fits(Dictionary<string, SiloMessagePlan> messages, ReplicaRoute replica, int row)
+    DispatchPlan Rent()
+    {
+        lock (gate) return spare.TryPop(out var plan) ? plan : new DispatchPlan();
+    }
+
+    // The replica with the least outstanding work (ties to the first) among those with room in `round`'s messages
+    // for `row`, or among all of them for round -1; none when none has room.
+    ReplicaRoute? LeastLoaded(DispatchPlan plan, IReadOnlyList<ReplicaRoute> replicas, int round, int row, int capacity)
+    {
+        ReplicaRoute? least = null;
+        var leastLoad = long.MaxValue;
+        for (var i = 0; i < replicas.Count; i++)
         {
-            if (!messages.TryGetValue(replica.DataPlane, out var message)) return true;
-            if (message.RowsOf(replica) >= capacity) return false;
-            return message.Holds(row) || maxRowsPerSiloMessage <= 0 || message.Rows.Count < maxRowsPerSiloMessage;
+            var replica = replicas[i];
+            if (round >= 0 && !Fits(plan.MessageTo(round, replica.DataPlane), replica, row, capacity)) continue;
+            var load = replica.Outstanding + plan.Assigned.GetValueOrDefault(replica);
+            if (load < leastLoad) (least, leastLoad) = (replica, load);
         }
+        return least;
+    }
+
+    bool Fits(SiloMessagePlan? message, ReplicaRoute replica, int row, int capacity)
+    {
+        if (message is null) return true;
+        if (message.RowsOf(replica) >= capacity) return false;
+        return message.Holds(row) || maxRowsPerSiloMessage <= 0 || message.Rows.Count < maxRowsPerSiloMessage;
     }
 }

@@ -14,7 +14,9 @@ namespace Rex.Gateway.Dispatch;
 /// address. Re-read periodically, on every membership change, and whenever a dispatch fails, so new silos, lost
 /// silos and moved experts are followed. Waits for <see cref="GatewayOptions.MinExpertSilos"/> expert silos
 /// before the first placement, so experts spread over all of them. <see cref="IsServing"/> tells the engine whether
-/// a step can reach its experts at all.
+/// a step can reach its experts at all. Routing is an immutable <see cref="RoutingTable"/>: every change builds a
+/// new one (under a lock, so concurrent changes are not lost) and publishes it with one volatile write; readers take
+/// the current table without a lock.
 /// </summary>
 public sealed partial class ExpertDirectory : IAsyncDisposable
 {
@@ -28,12 +30,13 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     readonly GatewayOptions options;
     readonly SiloHealth health;
     readonly ILogger logger;
-    readonly ReplicaRoute[][][] routes; // [layer][expert][replica]
+    readonly Lock publishing = new();
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly SemaphoreSlim refreshGate = new(1, 1);
     readonly CancellationTokenSource stopping = new();
     readonly RefreshSignal refreshSignal = new();
     readonly Task watcher;
+    volatile RoutingTable routing;
     volatile ExpertGrainInfo[] infos = [];
     volatile bool isServing;
 
@@ -48,12 +51,12 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
         this.options = options;
         this.logger = logger;
         // A dense layer has no experts: its row stays empty.
-        routes = Enumerable.Range(0, config.NumLayers).Select(layer =>
+        routing = new RoutingTable(Enumerable.Range(0, config.NumLayers).Select(layer =>
             Enumerable.Range(0, config.IsMoeLayer(layer) ? config.Moe.NumExperts : 0).Select(expert =>
                 Enumerable.Range(0, replicas.For(layer, expert))
                     .Select(replica => new ReplicaRoute(new ExpertGrainKey(model, layer, expert, replica), ""))
-                    .ToArray()).ToArray()).ToArray();
-        Keys = [.. routes.SelectMany(layer => layer.SelectMany(expert => expert.Select(r => r.Key)))];
+                    .ToArray()).ToArray()).ToArray());
+        Keys = [.. routing.All.Select(r => r.Key)];
         watcher = Watch(stopping.Token);
     }
 
@@ -71,40 +74,26 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     /// </summary>
     public bool IsServing => isServing;
 
+    /// <summary>The routing table now: take it once and read it as long as one consistent view is needed.</summary>
+    public RoutingTable Routing => routing;
+
+    /// <summary>One layer's routes in the current table, for one dispatch's plan.</summary>
+    public LayerRoutes RoutesOf(int layer) => new(routing, layer, health);
+
     /// <summary>What is missing while not <see cref="IsServing"/>: the expert silos, the replicas placed, the layers with none.</summary>
     public string DescribeMissing()
     {
-        var placed = routes.Sum(layer => layer.Sum(expert => expert.Count(r => r.DataPlane.Length > 0)));
+        var table = routing;
         var silos = ready.Task.IsCompleted ? $"{CountExpertSilos()} expert silos active" : $"{CountExpertSilos()} of MinExpertSilos ({options.MinExpertSilos}) expert silos active";
-        var unplaced = Enumerable.Range(0, routes.Length).Where(IsUnplaced).ToArray();
-        return $"{silos}, {placed} of {ExpectedExperts} expert replicas placed" + (unplaced.Length > 0 ? $", none for layers {string.Join(", ", unplaced)}" : "");
+        var unplaced = Enumerable.Range(0, table.NumLayers).Where(table.IsUnplaced).ToArray();
+        return $"{silos}, {table.NumPlaced} of {ExpectedExperts} expert replicas placed" + (unplaced.Length > 0 ? $", none for layers {string.Join(", ", unplaced)}" : "");
     }
 
     /// <summary>The last description of every replica that answered.</summary>
     public IReadOnlyList<ExpertGrainInfo> Infos => infos;
 
-    /// <summary>
-    /// The placed replicas of one expert (those with a known data-plane address) on silos in routing: those that
-    /// have answered since their last missed deadline first; suspect ones only when the expert has no other.
-    /// </summary>
-    public IReadOnlyList<ReplicaRoute> Replicas(int layer, int expert)
-    {
-        if (health.NumSuspect == 0) return [.. routes[layer][expert].Where(r => r.DataPlane.Length > 0)];
-        var live = routes[layer][expert].Where(r => r.DataPlane.Length > 0 && !health.IsOut(r.DataPlane)).ToArray();
-        return live.Any(r => health.IsSuspect(r.DataPlane)) && live.Any(r => !health.IsSuspect(r.DataPlane))
-            ? [.. live.Where(r => !health.IsSuspect(r.DataPlane))]
-            : live;
-    }
-
-    /// <summary>
-    /// Where a dispatch may plan an expert's rows: <see cref="Replicas"/>; while none is placed (its last silo was
-    /// lost) every replica unplaced, and a message to an unplaced replica is not sent but waits for its placement;
-    /// none when every placed replica's silo is out of routing (it stalled): those rows fail at once.
-    /// </summary>
-    public IReadOnlyList<ReplicaRoute> Routable(int layer, int expert) =>
-        Replicas(layer, expert) is { Count: > 0 } live ? live
-        : routes[layer][expert].Any(r => r.DataPlane.Length > 0) ? []
-        : routes[layer][expert];
+    /// <summary>In the current table: see <see cref="RoutingTable.Replicas"/>.</summary>
+    public IReadOnlyList<ReplicaRoute> Replicas(int layer, int expert) => routing.Replicas(layer, expert, health);
 
     /// <summary>
     /// Describes every replica now (activating any that are not) and updates the addresses of those that answer;
@@ -115,14 +104,18 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
         await refreshGate.WaitAsync(cancellationToken);
         try
         {
-            var all = routes.SelectMany(layer => layer.SelectMany(expert => expert)).ToArray();
-            var described = await Task.WhenAll(all.Select(r => Describe(r, cancellationToken)));
-            for (var i = 0; i < all.Length; i++)
+            var described = await Task.WhenAll(Keys.Select(key => Describe(key, cancellationToken)));
+            var answered = new Dictionary<ExpertGrainKey, string>();
+            for (var i = 0; i < described.Length; i++)
+                if (described[i] is { } info) answered[Keys[i]] = info.DataPlane;
+            // Applied to the table now, not the one the descriptions started from: a mark-down in between is kept
+            // for the replicas that did not answer.
+            Publish(route =>
             {
-                if (described[i] is not { } info) continue;
-                if (all[i].DataPlane != info.DataPlane && all[i].DataPlane.Length > 0) LogMoved(all[i].Key, all[i].DataPlane, info.DataPlane);
-                all[i].DataPlane = info.DataPlane;
-            }
+                if (!answered.TryGetValue(route.Key, out var dataPlane)) return route;
+                if (route.DataPlane != dataPlane && route.IsPlaced) LogMoved(route.Key, route.DataPlane, dataPlane);
+                return route.At(dataPlane);
+            });
             infos = [.. described.OfType<ExpertGrainInfo>()];
             var isComplete = described.All(d => d is not null);
             if (isComplete && ready.TrySetResult()) LogReady(described.Length, described.Select(d => d!.Silo).Distinct().Count());
@@ -141,36 +134,43 @@ public sealed partial class ExpertDirectory : IAsyncDisposable
     /// </summary>
     public void MarkDown(string dataPlane)
     {
-        foreach (var route in routes.SelectMany(layer => layer.SelectMany(expert => expert)))
-            if (route.DataPlane == dataPlane) route.DataPlane = "";
+        Publish(route => route.DataPlane == dataPlane ? route.At("") : route);
         UpdateServing();
         health.Forget(dataPlane);
         refreshSignal.Signal();
     }
 
-    void UpdateServing()
+    // Replaces the table with one where each route is `change`'s; writers serialize, readers never wait.
+    void Publish(Func<ReplicaRoute, ReplicaRoute> change)
     {
-        var wasServing = isServing;
-        isServing = ready.Task.IsCompleted && (ExpectedExperts == 0 || CountExpertSilos() > 0) && !Enumerable.Range(0, routes.Length).Any(IsUnplaced);
-        if (wasServing == isServing) return;
-        if (isServing) LogServing();
-        else LogNotServing(DescribeMissing());
+        lock (publishing) routing = routing.With(change);
     }
 
-    // A MoE layer none of whose experts has a placed replica: no step can pass it.
-    bool IsUnplaced(int layer) => routes[layer].Length > 0 && routes[layer].All(expert => expert.All(r => r.DataPlane.Length == 0));
+    // Under the publishing lock: a refresh and a mark-down on two threads must not leave the older table's answer.
+    void UpdateServing()
+    {
+        lock (publishing)
+        {
+            var wasServing = isServing;
+            var table = routing;
+            isServing = ready.Task.IsCompleted && (ExpectedExperts == 0 || CountExpertSilos() > 0) && !Enumerable.Range(0, table.NumLayers).Any(table.IsUnplaced);
+            if (wasServing == isServing) return;
+            if (isServing) LogServing();
+            else LogNotServing(DescribeMissing());
+        }
+    }
 
-    async Task<ExpertGrainInfo?> Describe(ReplicaRoute route, CancellationToken cancellationToken)
+    async Task<ExpertGrainInfo?> Describe(ExpertGrainKey key, CancellationToken cancellationToken)
     {
         try
         {
-            return await grains.GetGrain<IExpertGrain>(route.Key.ToString()).Describe().WaitAsync(DescribeTimeout, cancellationToken);
+            return await grains.GetGrain<IExpertGrain>(key.ToString()).Describe().WaitAsync(DescribeTimeout, cancellationToken);
         }
         // Orleans cancels a call it cannot address yet (a lost silo's directory range still under lease): that replica
         // did not answer this time, like any other failure; only the caller's own cancellation ends the refresh.
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            LogDescribeFailed(route.Key, e.Message);
+            LogDescribeFailed(key, e.Message);
             return null;
         }
     }

@@ -1,8 +1,9 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Rex.Gateway.Engine;
 using Rex.Gateway.Telemetry;
 using Rex.Model.Layers;
-using Rex.Model.Tensors;
 using Rex.Silo.Telemetry;
 using static TorchSharp.torch;
 
@@ -14,7 +15,8 @@ namespace Rex.Gateway.Dispatch;
 /// copy of the rows, then the first round's messages are serialized from it and go out;
 /// <see cref="InFlightDispatch.Complete"/> later collects the answers, so the engine can compute another
 /// micro-batch's attention in between. Every message waits at most the <see cref="ExpertDeadline"/> for its silo;
-/// a silo that misses it becomes suspect (<see cref="SiloHealth"/>) and is probed until it answers.
+/// a silo that misses it becomes suspect (<see cref="SiloHealth"/>) and is probed until it answers. A layer is planned
+/// against one <see cref="RoutingTable"/>, taken once, however the directory changes meanwhile.
 /// </summary>
 public sealed class ExpertDispatcher(
     ExpertDirectory directory, SiloChannelPool channels, DispatchPlanner planner, DispatchCounters counters, StepProfiler profiler,
@@ -30,8 +32,8 @@ public sealed class ExpertDispatcher(
         var topK = (int)routing.Experts.shape[1];
         using var expertsCpu = routing.Experts.to(ScalarType.Int64, CPU).contiguous();
         using var weightsCpu = routing.Weights.to(ScalarType.Float32, CPU).contiguous();
-        var plan = planner.Plan(rows, topK, expertsCpu.data<long>().ToArray(), weightsCpu.data<float>().ToArray(), numExperts,
-            expert => directory.Routable(layer, expert));
+        var plan = planner.Plan(rows, topK, MemoryMarshal.Cast<byte, long>(expertsCpu.bytes), MemoryMarshal.Cast<byte, float>(weightsCpu.bytes),
+            numExperts, directory.RoutesOf(layer));
         counters.Count(plan);
         if (metrics.IsRoutingMeasured) CountRoutedRows(layer, plan);
         var span = trace == default ? null
@@ -43,18 +45,38 @@ public sealed class ExpertDispatcher(
         profiler.Add(StepProfiler.Phase.Dispatch, planClock.ElapsedTicks);
 
         var serializeClock = Stopwatch.StartNew();
-        var batch = new LayerBatch(model, step, layer, microBatch, (int)normed.shape[1], dtype, TensorBytes.ToBytes(normed, dtype));
+        var batch = new LayerBatch(model, step, layer, microBatch, (int)normed.shape[1], dtype, HostBytes(normed));
         profiler.Add(StepProfiler.Phase.Serialize, serializeClock.ElapsedTicks);
         return new InFlightDispatch(this, batch, plan, normed.device, rows, span);
     }
 
+    // normed: [rows, d_model] -> its bytes in `dtype` in a pooled array (InFlightDispatch.Complete returns it): a
+    // layer's rows are the largest buffer a step allocates on the host.
+    byte[] HostBytes(Tensor normed)
+    {
+        // A scope for the conversion's intermediates; `to` may return the caller's own tensor, which it does not own.
+        using var scope = NewDisposeScope();
+        var bytes = normed.to(dtype, CPU).contiguous().bytes;
+        var hidden = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(hidden);
+        return hidden;
+    }
+
     void CountRoutedRows(int layer, DispatchPlan plan)
     {
-        foreach (var round in plan.Rounds)
-            foreach (var message in round)
-                foreach (var slice in message.Slices)
-                    metrics.RowsRouted(layer, slice.Route.Key.Expert, slice.LocalRows.Count);
+        // Indexed, not foreach: enumerating through the read-only interfaces would allocate an enumerator per list.
+        for (var r = 0; r < plan.Rounds.Count; r++)
+        {
+            var round = plan.Rounds[r];
+            for (var m = 0; m < round.Count; m++)
+            {
+                var slices = round[m].Slices;
+                for (var s = 0; s < slices.Count; s++) metrics.RowsRouted(layer, slices[s].Route.Key.Expert, slices[s].LocalRows.Count);
+            }
+        }
     }
+
+    internal DispatchPlanner Planner => planner;
 
     internal SiloChannelPool Channels => channels;
     internal GatewayMetrics Metrics => metrics;
@@ -74,5 +96,5 @@ public sealed class ExpertDispatcher(
 }
 
 /// <summary>The header and host copy of one layer's rows for one micro-batch, shared by its messages.</summary>
-/// <param name="Hidden">[rows, hidden_size] values of `DType`, little-endian.</param>
+/// <param name="Hidden">[rows, hidden_size] values of `DType`, little-endian, at its start; it may be longer (pooled).</param>
 public sealed record LayerBatch(string Model, ulong Step, int Layer, int MicroBatch, int HiddenSize, ScalarType DType, byte[] Hidden);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Grpc.Core;
 using Rex.Gateway.Engine;
 using Rex.Model.Tensors;
@@ -17,7 +19,8 @@ namespace Rex.Gateway.Dispatch;
 /// only when retries or time run out, with UNAVAILABLE. A message not answered within the expert deadline (a
 /// stalled silo: its stream stays open) marks its silo suspect and goes to other replicas of its experts; its late
 /// reply is discarded. With no other replica it waits until its silo is out of routing, and then its rows are
-/// <see cref="UnavailableRows"/>: only their requests fail.
+/// <see cref="UnavailableRows"/>: only their requests fail. Once every round answered, the plan and the layer's
+/// host rows go back to their pools for the next layer.
 /// </summary>
 public sealed class InFlightDispatch
 {
@@ -78,7 +81,9 @@ public sealed class InFlightDispatch
                     $"layer {batch.Layer}: the expert silos did not answer within DispatchTimeoutSeconds ({dispatcher.Timeout.TotalSeconds:F0} s)"));
             }
             var waited = waitClock.ElapsedTicks;
-            var computed = replies.Select(r => r.Reply.ComputeMicros).DefaultIfEmpty().Max() * Stopwatch.Frequency / 1_000_000;
+            var slowestMicros = 0L;
+            foreach (var (_, reply) in replies) slowestMicros = Math.Max(slowestMicros, reply.ComputeMicros);
+            var computed = slowestMicros * Stopwatch.Frequency / 1_000_000;
             dispatcher.Profiler.Add(StepProfiler.Phase.ExpertWait, waited);
             dispatcher.Profiler.Add(StepProfiler.Phase.ExpertCompute, computed);
             dispatcher.Profiler.Add(StepProfiler.Phase.Network, Math.Max(0, waited - computed));
@@ -87,12 +92,26 @@ public sealed class InFlightDispatch
             foreach (var (message, reply) in replies)
             {
                 using var partial = TensorBytes.FromBytes(reply.Partial.Span, [message.Rows.Count, batch.HiddenSize], batch.DType, device);
-                using var index = tensor(message.Rows.Select(r => (long)r).ToArray(), ScalarType.Int64, device);
+                using var index = RowIndex(message.Rows);
                 output.index_add_(0, index, partial, 1);
             }
             dispatcher.Profiler.Add(StepProfiler.Phase.Combine, combineClock.ElapsedTicks);
         }
+        // Every send of every round has completed: nothing reads the plan or the rows any more. (On a failure above
+        // they are left to the collector: a resend may still be running.)
+        dispatcher.Planner.Release(plan);
+        ArrayPool<byte>.Shared.Return(batch.Hidden);
         return output;
+    }
+
+    // A message's rows as an index into the layer's output: [rows] int64 on the output's device, written in place.
+    Tensor RowIndex(List<int> messageRows)
+    {
+        var cpu = empty(messageRows.Count, ScalarType.Int64);
+        var values = MemoryMarshal.Cast<byte, long>(cpu.bytes);
+        for (var i = 0; i < messageRows.Count; i++) values[i] = messageRows[i];
+        if (device.type == TorchSharp.DeviceType.CPU) return cpu;
+        using (cpu) return cpu.to(device);
     }
 
     // On the engine thread: a round's messages serialized, then sent, each timed as its phase.
@@ -107,8 +126,22 @@ public sealed class InFlightDispatch
         return pending;
     }
 
-    async Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages, ExpertBatch[] requests) =>
-        [.. (await Task.WhenAll(messages.Select((m, i) => Send(m, requests[i], 1)))).SelectMany(replies => replies)];
+    async Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages, ExpertBatch[] requests)
+    {
+        var sends = new Task<(SiloMessagePlan, ExpertPartial)[]>[messages.Count];
+        for (var i = 0; i < messages.Count; i++) sends[i] = Send(messages[i], requests[i], 1);
+        var replies = await Task.WhenAll(sends);
+        // One reply per message unless a failure regrouped one into several.
+        var numReplies = 0;
+        foreach (var r in replies) numReplies += r.Length;
+        if (numReplies == replies.Length)
+        {
+            var single = new (SiloMessagePlan, ExpertPartial)[numReplies];
+            for (var i = 0; i < replies.Length; i++) single[i] = replies[i][0];
+            return single;
+        }
+        return [.. replies.SelectMany(r => r)];
+    }
 
     // Sends one message (`request`, its wire form) and returns its reply; after a retryable failure, its slots
     // regrouped by where they can go now. A message planned for unplaced replicas (their last silo was lost) is not
@@ -127,7 +160,9 @@ public sealed class InFlightDispatch
         if (!retryable || (failure.StatusCode == StatusCode.Unavailable && attempt >= MaxAttempts))
             throw new RpcException(new Status(retryable ? StatusCode.Unavailable : StatusCode.Internal, $"layer {batch.Layer}: {failure.Detail}"));
         if (message.DataPlane.Length > 0) dispatcher.Directory.MarkDown(message.DataPlane);
-        var regrouped = await Regroup(message, async slice => slice.Route.DataPlane.Length > 0 ? slice.Route : await LiveReplica(slice.Route.Key.Expert));
+        // Each replica where the directory has it now: the table the plan used is older than this mark-down.
+        var regrouped = await Regroup(message, async slice =>
+            dispatcher.Directory.Routing.Route(slice.Route.Key) is { IsPlaced: true } placed ? placed : await LiveReplica(slice.Route.Key.Expert));
         return await SendAll(regrouped, attempt + 1);
     }
 
@@ -172,13 +207,14 @@ public sealed class InFlightDispatch
     // expert deadline and the message may be resent; the wait for it is abandoned, so a late reply is discarded).
     async Task<(ExpertPartial? Reply, Status Failure)> TrySend(SiloMessagePlan message, ExpertBatch request)
     {
-        foreach (var slice in message.Slices) slice.Route.AddOutstanding(slice.LocalRows.Count);
+        for (var s = 0; s < message.Slices.Count; s++) message.Slices[s].Route.AddOutstanding(message.Slices[s].LocalRows.Count);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        Task<ExpertPartial>? pending = null;
         try
         {
             dispatcher.Counters.CountMessage(message.Rows.Count);
             var sent = Stopwatch.GetTimestamp();
-            var pending = dispatcher.Channels.For(message.DataPlane).Send(request, abandon.Token);
+            pending = dispatcher.Channels.For(message.DataPlane).Send(request, abandon.Token);
             ExpertPartial reply;
             while (true)
             {
@@ -209,7 +245,10 @@ public sealed class InFlightDispatch
         }
         finally
         {
-            foreach (var slice in message.Slices) slice.Route.AddOutstanding(-slice.LocalRows.Count);
+            for (var s = 0; s < message.Slices.Count; s++) message.Slices[s].Route.AddOutstanding(-message.Slices[s].LocalRows.Count);
+            // An abandoned send may still be writing the request: its rows go back to the pool once it is done.
+            if (pending is null || pending.IsCompleted) ExpertBatchEncoder.Release(request);
+            else _ = pending.ContinueWith(_ => ExpertBatchEncoder.Release(request), TaskScheduler.Default);
         }
     }
 

@@ -5,13 +5,17 @@ namespace Rex.Gateway.Tests.Dispatch;
 
 public sealed class DispatchPlannerTests
 {
-    // replicasPerExpert replicas of each of `experts` experts; replica r of every expert lives on silo "s{r}" unless `silos` says otherwise.
-    static Func<int, IReadOnlyList<ReplicaRoute>> Routes(int experts, int replicasPerExpert, Func<int, int, string>? silo = null)
-    {
-        var routes = Enumerable.Range(0, experts).Select(e => Enumerable.Range(0, replicasPerExpert)
-            .Select(r => new ReplicaRoute(new ExpertGrainKey("m", 0, e, r), silo?.Invoke(e, r) ?? $"s{r}")).ToArray()).ToArray();
-        return e => routes[e];
-    }
+    // Layer 0 of a table: replicasPerExpert replicas of each of `experts` experts; replica r of every expert lives on
+    // silo "s{r}" unless `silo` says otherwise.
+    static RoutingTable Table(int experts, int replicasPerExpert, Func<int, int, string>? silo = null) =>
+        new([Enumerable.Range(0, experts).Select(e => Enumerable.Range(0, replicasPerExpert)
+            .Select(r => new ReplicaRoute(new ExpertGrainKey("m", 0, e, r), silo?.Invoke(e, r) ?? $"s{r}")).ToArray()).ToArray()]);
+
+    static LayerRoutes Routes(RoutingTable table, SiloHealth? health = null) => new(table, 0, health ?? new SiloHealth(3, new DispatchCounters()));
+
+    static LayerRoutes Routes(int experts, int replicasPerExpert, Func<int, int, string>? silo = null) => Routes(Table(experts, replicasPerExpert, silo));
+
+    static ReplicaRoute Replica(RoutingTable table, int expert, int replica) => table.Route(new ExpertGrainKey("m", 0, expert, replica));
 
     static IEnumerable<(int Row, int Expert, int Replica, float Weight, string Silo)> Slots(DispatchPlan plan, int round) =>
         plan.Rounds[round].SelectMany(m => m.Slices.SelectMany(s => s.LocalRows.Select((local, i) =>
@@ -35,9 +39,9 @@ public sealed class DispatchPlannerTests
     [Fact]
     public void ReplicasShareAnExpertsRowsByLeastOutstandingWork()
     {
-        var routes = Routes(1, 2);
-        routes(0)[1].AddOutstanding(3); // replica 1 is busy with another micro-batch
-        var plan = new DispatchPlanner(0, 0, CapacityPolicy.Defer).Plan(8, 1, new long[8], Enumerable.Repeat(1f, 8).ToArray(), 1, routes);
+        var table = Table(1, 2);
+        Replica(table, 0, 1).AddOutstanding(3); // replica 1 is busy with another micro-batch
+        var plan = new DispatchPlanner(0, 0, CapacityPolicy.Defer).Plan(8, 1, new long[8], Enumerable.Repeat(1f, 8).ToArray(), 1, Routes(table));
         var perReplica = Slots(plan, 0).GroupBy(s => s.Replica).ToDictionary(g => g.Key, g => g.Count());
         // Replica 0 catches up with the busy one's 3, then they alternate, ties to the first: 6 vs 2 + 3.
         Assert.Equal(new Dictionary<int, int> { [0] = 6, [1] = 2 }, perReplica);
@@ -59,10 +63,10 @@ public sealed class DispatchPlannerTests
     [Fact]
     public void ReroutingIsCountedWhenTheLeastLoadedReplicaIsFull()
     {
-        var routes = Routes(1, 2);
-        routes(0)[1].AddOutstanding(100);
+        var table = Table(1, 2);
+        Replica(table, 0, 1).AddOutstanding(100);
         // Capacity 1 per replica: the idle replica 0 takes the first slot, the busy replica 1 the second.
-        var plan = new DispatchPlanner(1, 0, CapacityPolicy.Defer).Plan(2, 1, new long[2], [1f, 1f], 2, routes);
+        var plan = new DispatchPlanner(1, 0, CapacityPolicy.Defer).Plan(2, 1, new long[2], [1f, 1f], 2, Routes(table));
         Assert.Single(plan.Rounds);
         Assert.Equal(1, plan.ReroutedSlots);
     }
@@ -87,12 +91,53 @@ public sealed class DispatchPlannerTests
     [Fact]
     public void SlotsOfAnExpertWithNoReplicaInRoutingAreUnavailableAndTheRestArePlanned()
     {
-        // Expert 1's only silo stalled: rows 0 and 2 chose it; row 1 did not.
-        var routes = Routes(2, 1);
+        // Expert 1's only silo stalled (missed 3 deadlines in a row: out of routing): rows 0 and 2 chose it; row 1 did not.
+        var health = new SiloHealth(3, new DispatchCounters());
+        for (var miss = 0; miss < 3; miss++) health.Missed("stalled");
         long[] experts = [0, 1, 0, 0, 1, 0];
         var plan = new DispatchPlanner(0, 0, CapacityPolicy.Defer).Plan(3, 2, experts, Enumerable.Repeat(0.5f, 6).ToArray(), 2,
-            e => e == 1 ? [] : routes(e));
+            Routes(Table(2, 1, (e, _) => e == 1 ? "stalled" : "s0"), health));
         Assert.Equal([(0, 1), (2, 1)], plan.UnavailableSlots);
         Assert.Equal([0, 1, 2], plan.Rounds.Single().Single().Rows.Order());
+    }
+
+    [Fact]
+    public void AReleasedPlanComesBackEmpty()
+    {
+        var planner = new DispatchPlanner(0.5, 0, CapacityPolicy.Defer);
+        var health = new SiloHealth(1, new DispatchCounters());
+        health.Missed("stalled");
+        // Two rounds, deferred slots and an unavailable slot, then a plan of one slot on the same planner.
+        var first = planner.Plan(8, 1, [0, 0, 0, 0, 0, 0, 0, 1], Enumerable.Repeat(1f, 8).ToArray(), 2,
+            Routes(Table(2, 1, (e, _) => e == 1 ? "stalled" : "s0"), health));
+        Assert.Equal((4, 5, 1), (first.Rounds.Count, first.DeferredSlots, first.UnavailableSlots.Count)); // 2 slots of expert 0 per round
+        planner.Release(first);
+
+        var second = planner.Plan(1, 1, [1], [0.5f], 2, Routes(2, 1));
+        Assert.Same(first, second);
+        Assert.Equal([(0, 1, 0, 0.5f, "s0")], Slots(second, 0));
+        Assert.Single(second.Rounds);
+        Assert.Single(second.Rounds[0]);
+        Assert.Empty(second.UnavailableSlots);
+        Assert.Equal((0, 0, 0), (second.ReroutedSlots, second.DeferredSlots, second.DroppedSlots));
+    }
+
+    [Fact]
+    public void ASteadyStatePlanAllocatesNothing()
+    {
+        // A decode step's layer: 16 rows, top-4 of 16 experts, 2 replicas each over 3 silos, the capacity limit on;
+        // four routings taken in turn, as steps route differently.
+        const int rows = 16, topK = 4, numExperts = 16;
+        var routes = Routes(numExperts, 2, (e, r) => $"s{(e + r) % 3}");
+        var random = new Random(1);
+        var routings = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, rows * topK).Select(_ => (long)random.Next(numExperts)).ToArray()).ToArray();
+        var weights = Enumerable.Repeat(0.25f, rows * topK).ToArray();
+        var planner = new DispatchPlanner(1.25, 0, CapacityPolicy.Defer);
+        // The first plans grow the reused lists and dictionaries to the layer's size.
+        for (var i = 0; i < 16; i++) planner.Release(planner.Plan(rows, topK, routings[i % 4], weights, numExperts, routes));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) planner.Release(planner.Plan(rows, topK, routings[i % 4], weights, numExperts, routes));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
