@@ -17,7 +17,7 @@ public sealed class SiloChannelTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         silo = await ScriptedDataPlane.Start();
-        channel = new SiloChannel(silo.Address, new DataPlaneSecret(""), address =>
+        channel = new SiloChannel(silo.Address, new DataPlaneSecret(""), certificates: null, address =>
         {
             Assert.Equal(silo.Address, address);
             Interlocked.Increment(ref numAnswered);
