@@ -48,7 +48,7 @@ internal static class LocalBench
         var (prefill, total) = Generate(engine, prompts, sampling.AsParams(outputLen));
         var decode = Math.Max(total - prefill, 1e-9);
         var decodeRate = batch * (outputLen - 1) / decode;
-        var elementBytes = ComputePlacement.ParseDType(dtype) == TorchSharp.torch.ScalarType.Float32 ? 4 : 2;
+        var elementBytes = ComputePlacement.BytesOf(ComputePlacement.ParseDType(dtype));
         var context = inputLen + outputLen / 2.0;
         var roofline = peakGbs is { } gbs ? DecodeRoofline.TokensPerSecond(engine.Config, batch, context, elementBytes, gbs * 1e9) : (double?)null;
         var stepBytes = DecodeRoofline.StepBytes(engine.Config, batch, context, elementBytes);

@@ -15,15 +15,20 @@ internal static class ServerBench
     public sealed record Report(string Server, int Concurrency, int Requests, int InputLen, int OutputLen, BenchSampling Sampling, double WarmupSeconds,
         double Seconds,
         double OutputTokensPerSecond, double RequestsPerSecond, Percentiles TtftSeconds, Percentiles TpotSeconds, Percentiles LatencySeconds,
-        StepPhases StepSeconds)
+        StepPhases StepSeconds, double? PeakBandwidthGbs)
     {
+        /// <summary>The steps' bandwidth over the peak, when one was given.</summary>
+        public double? RooflineFraction => PeakBandwidthGbs is { } peak ? StepSeconds.AchievedBandwidthGbs / peak : null;
+
         public override string ToString() =>
             $"server {Server}, concurrency {Concurrency}, {Requests} requests, input {InputLen}, output {OutputLen}, {Sampling}, after {WarmupSeconds:F1} s warm-up: " +
             $"{OutputTokensPerSecond:F1} output tokens/s, {RequestsPerSecond:F2} requests/s\n" +
             $"  TTFT     {TtftSeconds.ToMilliseconds()}\n" +
             $"  TPOT     {TpotSeconds.ToMilliseconds()}\n" +
             $"  latency  {LatencySeconds.ToMilliseconds()}\n" +
-            $"  {StepSeconds}";
+            $"  {StepSeconds}\n" +
+            $"  memory   {StepSeconds.StepBytes / Math.Max(StepSeconds.Steps, 1) / 1e6:F1} MB per step, {StepSeconds.AchievedBandwidthGbs:F1} GB/s achieved" +
+            (RooflineFraction is { } fraction ? $", {100 * fraction:F1}% of the {PeakBandwidthGbs:F1} GB/s peak" : "");
     }
 
     /// <summary>When one request's first token and its last arrived, in seconds after it was sent.</summary>
@@ -32,8 +37,9 @@ internal static class ServerBench
     /// <param name="warmup">How long the clients generate untimed first (each at least one full request): .NET compiles
     /// hot code at full optimization only after it has run a while, in the gateway and in every silo.</param>
     /// <param name="progress">Where the progress bar is drawn (stderr).</param>
+    /// <param name="peakGbs">The devices' peak read bandwidth for the steps' fraction of it; null: none.</param>
     public static async Task<Report> Run(RexClientOptions server, int concurrency, int requests, int inputLen, int outputLen, BenchSampling sampling,
-        TimeSpan warmup, TextWriter progress)
+        TimeSpan warmup, double? peakGbs, TextWriter progress)
     {
         using var client = new RexClient(server);
         var vocabSize = (await client.ListModelsAsync()).Models[0].VocabSize;
@@ -66,7 +72,7 @@ internal static class ServerBench
         return new Report(server.Address, concurrency, requests, inputLen, outputLen, sampling, warmed, seconds, (double)requests * outputLen / seconds,
             requests / seconds, Percentiles.Of(timings.Select(t => t.FirstToken)),
             Percentiles.Of(timings.Select(t => (t.Latency - t.FirstToken) / (outputLen - 1))), Percentiles.Of(timings.Select(t => t.Latency)),
-            StepPhases.Between(before, after));
+            StepPhases.Between(before, after), peakGbs);
     }
 
     static async Task<Timing> Generate(RexClient client, int[] prompt, SamplingParameters sampling, ProgressBar? bar)

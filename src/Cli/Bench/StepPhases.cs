@@ -7,10 +7,10 @@ namespace Rex.Cli.Bench;
 /// timed phases run one after another on the engine thread; <see cref="HostOverhead"/> is what they leave of
 /// <see cref="Total"/>, and <see cref="ExpertWait"/> splits into <see cref="Network"/> and <see cref="WaitedOnCompute"/>.
 /// <see cref="ExpertCompute"/> is what the silos reported, also where it overlapped the gateway's work, so it is
-/// no share of the total.
+/// no share of the total. <see cref="StepBytes"/> is what the steps must read at least (DecodeRoofline).
 /// </summary>
 internal sealed record StepPhases(long Steps, double Attention, double Router, double LocalFeedForward, double Serialize, double Dispatch,
-    double ExpertWait, double Network, double ExpertCompute, double Combine, double Sampling, double Total)
+    double ExpertWait, double Network, double ExpertCompute, double Combine, double Sampling, double Total, double StepBytes)
 {
     /// <summary>Of the expert wait, the part the slowest silo's compute explains.</summary>
     public double WaitedOnCompute => ExpertWait - Network;
@@ -24,7 +24,10 @@ internal sealed record StepPhases(long Steps, double Attention, double Router, d
         after.SerializeSeconds - before.SerializeSeconds, after.DispatchSeconds - before.DispatchSeconds,
         after.ExpertWaitSeconds - before.ExpertWaitSeconds, after.NetworkSeconds - before.NetworkSeconds,
         after.ExpertComputeSeconds - before.ExpertComputeSeconds, after.CombineSeconds - before.CombineSeconds,
-        after.SamplingSeconds - before.SamplingSeconds, after.TotalSeconds - before.TotalSeconds);
+        after.SamplingSeconds - before.SamplingSeconds, after.TotalSeconds - before.TotalSeconds, after.StepBytes - before.StepBytes);
+
+    /// <summary>The bytes the steps must read over their time: the bandwidth they reached (GB/s).</summary>
+    public double AchievedBandwidthGbs => StepBytes / Math.Max(Total, 1e-9) / 1e9;
 
     /// <summary>One line: the mean step and each phase's share of it.</summary>
     public override string ToString()

@@ -63,7 +63,8 @@ internal static class BenchCommand
                 var clients = parse.GetValue(concurrency);
                 Require(clients >= 1, "--concurrency", clients, "at least 1");
                 var total = parse.GetValue(requests) is > 0 and var n ? n : 4 * clients;
-                report = ServerBench.Run(apiKey.ClientOptions(parse, address), clients, total, input, generated, sampling, warmupTime, parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
+                report = ServerBench.Run(apiKey.ClientOptions(parse, address), clients, total, input, generated, sampling, warmupTime, peak,
+                    parse.InvocationConfiguration.Error).GetAwaiter().GetResult();
             }
             else
             {

@@ -60,6 +60,7 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 SerializeSeconds = status.Profile.SerializeSeconds,
                 NetworkSeconds = status.Profile.NetworkSeconds,
                 LocalFeedForwardSeconds = status.Profile.LocalFeedForwardSeconds,
+                StepBytes = status.Profile.StepBytes,
             },
             Scheduler = new SchedulerCounters
             {

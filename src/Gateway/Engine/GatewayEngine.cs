@@ -255,6 +255,18 @@ public sealed partial class GatewayEngine : IDisposable
         return span;
     }
 
+    // What the step must read at least: its rows as a decode batch of that many, at their mean context.
+    double StepBytes(ScheduledStep step)
+    {
+        var (rows, context) = (0, 0L);
+        foreach (var work in step.Work)
+        {
+            rows += work.NumNewTokens;
+            context += work.Request.NumComputedTokens + work.NumNewTokens;
+        }
+        return rows == 0 ? 0 : DecodeRoofline.StepBytes(model.Config, rows, (double)context / step.Work.Count, placement.ElementBytes);
+    }
+
     /// <returns>The work whose rows some expert no silo in routing answered for, with the error to fail it with.</returns>
     IReadOnlyDictionary<ScheduledWork, RpcException> RunStep(Backbone backbone, VocabParallelLmHead lmHead, PagedKvPool pool, ScheduledStep step,
         ulong stepNumber, ActivityContext trace)
@@ -330,7 +342,7 @@ public sealed partial class GatewayEngine : IDisposable
             foreach (var view in views.SelectMany(v => v)) view.Dispose();
         }
         profiler.Add(StepProfiler.Phase.Total, total.ElapsedTicks);
-        profiler.CountStep();
+        profiler.CountStep(StepBytes(step));
         return unavailable;
     }
 

@@ -54,16 +54,22 @@ public sealed class StepProfiler
 
     readonly long[] ticks = new long[Enum.GetValues<Phase>().Length];
     long steps;
+    long stepBytes;
 
     public void Add(Phase phase, long stopwatchTicks) => Interlocked.Add(ref ticks[(int)phase], stopwatchTicks);
 
     public void AddSeconds(Phase phase, double seconds) => Add(phase, (long)(seconds * Stopwatch.Frequency));
 
-    public void CountStep() => Interlocked.Increment(ref steps);
+    /// <summary>Counts a step and the bytes it must read at least (<see cref="Rex.Model.Engine.DecodeRoofline"/>).</summary>
+    public void CountStep(double bytes)
+    {
+        Interlocked.Increment(ref steps);
+        Interlocked.Add(ref stepBytes, (long)bytes);
+    }
 
     public StepProfileSnapshot Snapshot() => new(Interlocked.Read(ref steps), Seconds(Phase.Attention), Seconds(Phase.Dispatch),
         Seconds(Phase.ExpertWait), Seconds(Phase.ExpertCompute), Seconds(Phase.Combine), Seconds(Phase.Sampling), Seconds(Phase.Total),
-        Seconds(Phase.Router), Seconds(Phase.Serialize), Seconds(Phase.Network), Seconds(Phase.LocalFeedForward));
+        Seconds(Phase.Router), Seconds(Phase.Serialize), Seconds(Phase.Network), Seconds(Phase.LocalFeedForward), Interlocked.Read(ref stepBytes));
 
     double Seconds(Phase phase) => Interlocked.Read(ref ticks[(int)phase]) / (double)Stopwatch.Frequency;
 }

@@ -136,4 +136,5 @@ public sealed record StepProfileSnapshot(
     [property: Id(8)] double RouterSeconds,
     [property: Id(9)] double SerializeSeconds,
     [property: Id(10)] double NetworkSeconds,
-    [property: Id(11)] double LocalFeedForwardSeconds);
+    [property: Id(11)] double LocalFeedForwardSeconds,
+    [property: Id(12)] double StepBytes);

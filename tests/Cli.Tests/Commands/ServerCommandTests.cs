@@ -79,6 +79,11 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
             Assert.InRange(steps.GetProperty(phase).GetDouble(), 0, steps.GetProperty("total").GetDouble());
         Assert.True(steps.GetProperty("router").GetDouble() > 0 && steps.GetProperty("serialize").GetDouble() > 0, steps.ToString());
         Assert.InRange(steps.GetProperty("network").GetDouble(), 0, steps.GetProperty("expert_wait").GetDouble());
+        // The bytes the steps must read came from the gateway's profile; over the steps' time, the bandwidth reached.
+        Assert.True(steps.GetProperty("step_bytes").GetDouble() > 0);
+        Assert.Equal(steps.GetProperty("step_bytes").GetDouble() / steps.GetProperty("total").GetDouble() / 1e9,
+            steps.GetProperty("achieved_bandwidth_gbs").GetDouble(), 6);
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("roofline_fraction").ValueKind);
         // The progress bar: redrawn in place on stderr, ending complete on a line of its own.
         Assert.StartsWith("\r[", outcome.Error);
         Assert.StartsWith($"[{new string('#', 30)}] 4/4 requests, ", outcome.Error.TrimEnd().Split('\r')[^1]);
