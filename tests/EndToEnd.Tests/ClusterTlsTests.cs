@@ -51,9 +51,11 @@ public sealed class ClusterTlsTests(TlsCluster cluster) : IClassFixture<TlsClust
             await Task.Delay(250);
         }
 
-        // Still knocking, not stopped by their own settings: a refusal is what keeps them out.
-        Assert.False(withoutCertificate.HasExited, withoutCertificate.Output);
-        Assert.False(withForeignCertificate.HasExited, withForeignCertificate.Output);
+        // A refusal is what keeps them out, not their own settings: still knocking, or given up because no member
+        // answered the connectivity check Orleans runs before a silo joins (with the membership table in a store of
+        // its own, as `rex cluster up` keeps it, a silo that reaches no member ends its start-up there).
+        foreach (var rogue in new[] { withoutCertificate, withForeignCertificate })
+            Assert.True(!rogue.HasExited || rogue.Output.Contains("Failed to get ping responses from", StringComparison.Ordinal), rogue.Output);
 
         foreach (var (prompt, tokens) in FixtureGreedy.All) Assert.Equal(tokens, await GatewayClient.Greedy(client, prompt));
         var after = await client.GetClusterStatusAsync();

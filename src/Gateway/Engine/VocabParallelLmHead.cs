@@ -115,12 +115,15 @@ public sealed class VocabParallelLmHead : IDisposable
     // index. NaN counts as the largest value, as in torch's argmax.
     static bool IsGreater(float candidate, float best) => float.IsNaN(candidate) ? !float.IsNaN(best) : candidate > best;
 
-    // logits[:, start : start + slice] = normed @ weight^T: [rows, d_model] x [d_model, slice], written in place;
-    // then the slice's max per row.
+    // logits[:, start : start + slice] = normed @ weight^T: [rows, d_model] x [d_model, slice], written in place by the
+    // product the unsplit head uses (SkinnyGemm on this thread alone, where it applies: its every logit is the same
+    // whatever the columns around it); then the slice's max per row.
     static SliceMax Fill(Tensor logits, Tensor normed, (long Start, Tensor Weight) slice)
     {
         using var scope = NewDisposeScope();
-        var columns = logits.narrow(1, slice.Start, slice.Weight.shape[0]).addmm_(normed, slice.Weight.t(), beta: 0, alpha: 1);
+        var columns = logits.narrow(1, slice.Start, slice.Weight.shape[0]);
+        if (SkinnyGemm.Applies(normed, slice.Weight)) SkinnyGemm.Into(normed, slice.Weight, columns, threads: 1);
+        else columns.addmm_(normed, slice.Weight.t(), beta: 0, alpha: 1);
         var (values, indices) = columns.max(1);
         return new SliceMax(values.to(ScalarType.Float32).data<float>().ToArray(),
             (indices + slice.Start).data<long>().ToArray());

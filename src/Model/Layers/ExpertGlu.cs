@@ -36,7 +36,7 @@ public sealed class ExpertGlu : IDisposable
     {
         using var scope = NewDisposeScope();
         var hidden = activation.Apply(SkinnyGemm.Linear(x, gate)).mul_(SkinnyGemm.Linear(x, up));
-        if (SkinnyGemm.Applies(hidden, down) && output.is_contiguous()) SkinnyGemm.Into(hidden, down, output);
+        if (SkinnyGemm.Applies(hidden, down) && output.stride(1) == 1) SkinnyGemm.Into(hidden, down, output);
         else output.addmm_(hidden, downTransposed, beta: 0, alpha: 1);
     }
 

@@ -43,16 +43,18 @@ public static unsafe class SkinnyGemm
 
     /// <summary>
     /// output = x · weightᵀ, written in place: x [rows, in] and weight [out, in] as <see cref="Applies"/> requires,
-    /// output [rows, out] float32 with contiguous rows (a row range of a larger tensor will do).
+    /// output [rows, out] float32 whose rows are contiguous (a row range of a larger tensor, or a column range, will do).
     /// </summary>
-    public static void Into(Tensor x, Tensor weight, Tensor output)
+    /// <param name="threads">Threads to split the columns over; 0: the calling thread's intra-op threads.</param>
+    public static void Into(Tensor x, Tensor weight, Tensor output, int threads = 0)
     {
         if (!Applies(x, weight)) throw new ArgumentException($"SkinnyGemm takes at most {MaxRows} float32 CPU rows against a contiguous float32 weight");
-        if (output.dtype != ScalarType.Float32 || !output.is_contiguous() || output.shape[0] != x.shape[0] || output.shape[1] != weight.shape[0])
-            throw new ArgumentException($"output must be a contiguous float32 [{x.shape[0]}, {weight.shape[0]}]");
-        var product = new Product(DataOf(x), DataOf(weight), DataOf(output), (int)x.shape[0], (int)weight.shape[0], (int)weight.shape[1]);
+        if (output.dtype != ScalarType.Float32 || output.device_type != DeviceType.CPU || output.dim() != 2 || output.stride(1) != 1
+            || output.shape[0] != x.shape[0] || output.shape[1] != weight.shape[0])
+            throw new ArgumentException($"output must be a float32 CPU [{x.shape[0]}, {weight.shape[0]}] with contiguous rows");
+        var product = new Product(DataOf(x), DataOf(weight), DataOf(output), output.stride(0), (int)x.shape[0], (int)weight.shape[0], (int)weight.shape[1]);
         var blocks = (product.Columns + WeightRowsPerBlock - 1) / WeightRowsPerBlock;
-        var threads = (long)product.Rows * product.Columns * product.Depth < ParallelThreshold ? 1 : Math.Max(1, get_num_threads());
+        if (threads == 0) threads = (long)product.Rows * product.Columns * product.Depth < ParallelThreshold ? 1 : Math.Max(1, get_num_threads());
         if (threads == 1)
         {
             product.Blocks(0, blocks);
@@ -71,8 +73,8 @@ public static unsafe class SkinnyGemm
         fixed (byte* data = first.bytes) return (float*)data;
     }
 
-    /// <summary>y[m, n] = Σ_k x[m, k] · w[n, k]: x [Rows, Depth], w [Columns, Depth], y [Rows, Columns], row-major.</summary>
-    readonly struct Product(float* x, float* w, float* y, int rows, int columns, int depth)
+    /// <summary>y[m, n] = Σ_k x[m, k] · w[n, k]: x [Rows, Depth], w [Columns, Depth] row-major, y [Rows, Columns] rows yStride apart.</summary>
+    readonly struct Product(float* x, float* w, float* y, long yStride, int rows, int columns, int depth)
     {
         public int Rows => rows;
 
@@ -95,7 +97,7 @@ public static unsafe class SkinnyGemm
                 else
                 {
                     for (; n < columns; n++)
-                        for (var m = 0; m < rows; m++) y[(long)m * columns + n] = Dot(w + (long)n * depth, x + (long)m * depth);
+                        for (var m = 0; m < rows; m++) y[m * yStride + n] = Dot(w + (long)n * depth, x + (long)m * depth);
                 }
             }
         }
@@ -122,9 +124,9 @@ public static unsafe class SkinnyGemm
                 v = Avx.LoadVector256(w3 + k);
                 a3 = Fma.MultiplyAdd(v, va, a3); b3 = Fma.MultiplyAdd(v, vb, b3); c3 = Fma.MultiplyAdd(v, vc, c3);
             }
-            Store(y + (long)m * columns + n, a0, a1, a2, a3);
-            Store(y + (long)(m + 1) * columns + n, b0, b1, b2, b3);
-            Store(y + (long)(m + 2) * columns + n, c0, c1, c2, c3);
+            Store(y + m * yStride + n, a0, a1, a2, a3);
+            Store(y + (m + 1) * yStride + n, b0, b1, b2, b3);
+            Store(y + (m + 2) * yStride + n, c0, c1, c2, c3);
         }
 
         // The same for one input row: 4 accumulators, each summing in the order FourByThree's do.
@@ -141,7 +143,7 @@ public static unsafe class SkinnyGemm
                 a2 = Fma.MultiplyAdd(Avx.LoadVector256(w2 + k), va, a2);
                 a3 = Fma.MultiplyAdd(Avx.LoadVector256(w3 + k), va, a3);
             }
-            Store(y + (long)m * columns + n, a0, a1, a2, a3);
+            Store(y + m * yStride + n, a0, a1, a2, a3);
         }
 
         float Dot(float* weightRow, float* inputRow)

@@ -67,6 +67,21 @@ public class SkinnyGemmTests
     }
 
     [Fact]
+    public void IntoAColumnRangeGivesTheColumnsOfTheWholeProductOnAnyThreads()
+    {
+        using var scope = NewDisposeScope();
+        var generator = manual_seed(8);
+        var x = randn(5, 128, generator: generator);
+        var weight = randn(1001, 128, generator: generator);
+        var whole = SkinnyGemm.Linear(x, weight);
+        var output = full(5, 1001, float.NaN);
+        // Two ranges that split a block of four weight rows, computed on one thread and on three.
+        SkinnyGemm.Into(x, weight.narrow(0, 0, 501), output.narrow(1, 0, 501), threads: 1);
+        SkinnyGemm.Into(x, weight.narrow(0, 501, 500), output.narrow(1, 501, 500), threads: 3);
+        Assert.True(output.eq(whole).all().item<bool>());
+    }
+
+    [Fact]
     public void WhatTheKernelDoesNotTakeGoesToLibtorch()
     {
         using var scope = NewDisposeScope();
