@@ -29,14 +29,14 @@ public static unsafe class SkinnyGemm
     public static bool Applies(Tensor x, Tensor weight) =>
         Fma.IsSupported && x.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU
         && x.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32 && x.dim() == 2 && weight.dim() == 2
-        && x.shape[0] is > 0 and <= MaxRows && x.shape[1] == weight.shape[1] && x.shape[1] % Vector256<float>.Count == 0
+        && x.size(0) is > 0 and <= MaxRows && x.size(1) == weight.size(1) && x.size(1) % Vector256<float>.Count == 0
         && x.is_contiguous() && weight.is_contiguous();
 
     /// <summary>x: [rows, in], weight: [out, in], bias: [out] or null -> [rows, out]; libtorch's linear where the kernel does not apply.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
         if (!Applies(x, weight)) return nn.functional.linear(x, weight, bias);
-        var output = empty(x.shape[0], weight.shape[0], ScalarType.Float32, x.device);
+        var output = empty(x.size(0), weight.size(0), ScalarType.Float32, x.device);
         Into(x, weight, output);
         return bias is null ? output : output.add_(bias);
     }
@@ -50,9 +50,9 @@ public static unsafe class SkinnyGemm
     {
         if (!Applies(x, weight)) throw new ArgumentException($"SkinnyGemm takes at most {MaxRows} float32 CPU rows against a contiguous float32 weight");
         if (output.dtype != ScalarType.Float32 || output.device_type != DeviceType.CPU || output.dim() != 2 || output.stride(1) != 1
-            || output.shape[0] != x.shape[0] || output.shape[1] != weight.shape[0])
-            throw new ArgumentException($"output must be a float32 CPU [{x.shape[0]}, {weight.shape[0]}] with contiguous rows");
-        var product = new Product(DataOf(x), DataOf(weight), DataOf(output), output.stride(0), (int)x.shape[0], (int)weight.shape[0], (int)weight.shape[1]);
+            || output.size(0) != x.size(0) || output.size(1) != weight.size(0))
+            throw new ArgumentException($"output must be a float32 CPU [{x.size(0)}, {weight.size(0)}] with contiguous rows");
+        var product = new Product(DataOf(x), DataOf(weight), DataOf(output), output.stride(0), (int)x.size(0), (int)weight.size(0), (int)weight.size(1));
         var blocks = (product.Columns + WeightRowsPerBlock - 1) / WeightRowsPerBlock;
         if (threads == 0) threads = (long)product.Rows * product.Columns * product.Depth < ParallelThreshold ? 1 : Math.Max(1, get_num_threads());
         if (threads == 1)
@@ -65,10 +65,14 @@ public static unsafe class SkinnyGemm
             t => product.Blocks(t * perThread, Math.Min(blocks, (t + 1) * perThread)));
     }
 
-    // The first element of a contiguous CPU tensor (libtorch keeps it in place while the tensor lives). Through a
-    // one-row view: a Span over the whole of a tensor of 2 GiB or more cannot exist.
+    // The first element of a CPU tensor whose rows are contiguous (libtorch keeps it in place while the tensor lives).
+    // TorchSharp spans only a contiguous tensor under 2 GiB; others (a column range, a huge weight) go through a
+    // one-row view. Only sizes, strides and flags are asked for on the way (about 0.1 µs each through TorchSharp,
+    // where `shape` and `narrow` cost over a microsecond, and a decode step makes hundreds of these calls).
     static float* DataOf(Tensor tensor)
     {
+        if (tensor.numel() * sizeof(float) <= int.MaxValue && tensor.is_contiguous())
+            fixed (byte* data = tensor.bytes) return (float*)data;
         using var first = tensor.narrow(0, 0, 1);
         fixed (byte* data = first.bytes) return (float*)data;
     }
