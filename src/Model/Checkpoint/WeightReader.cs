@@ -54,10 +54,13 @@ public sealed class WeightReader(IModelWeights weights, ModelConfig config, Comp
                 var (first, ffn) = ((long)expert * config.Moe.IntermediateSize, config.Moe.IntermediateSize);
                 Tensor down;
                 using (var downTransposed = Rows(fused.DownTransposed(layer), first, ffn)) down = downTransposed.t().contiguous();
-                return new ExpertGlu(activation, Rows(fused.Gate(layer), first, ffn), Rows(fused.Up(layer), first, ffn), down);
+                using (var gate = Rows(fused.Gate(layer), first, ffn))
+                using (var up = Rows(fused.Up(layer), first, ffn))
+                    return new ExpertGlu(activation, gate, up, down);
             case PerExpertTensorNames perExpert:
-                return new ExpertGlu(activation, Load(perExpert.Gate(layer, expert) + ".weight"), Load(perExpert.Up(layer, expert) + ".weight"),
-                    Load(perExpert.Down(layer, expert) + ".weight"));
+                using (var gate = Load(perExpert.Gate(layer, expert) + ".weight"))
+                using (var up = Load(perExpert.Up(layer, expert) + ".weight"))
+                    return new ExpertGlu(activation, gate, up, Load(perExpert.Down(layer, expert) + ".weight"));
             default:
                 throw new InvalidOperationException($"unknown expert layout {Names.Experts.GetType().Name}");
         }
