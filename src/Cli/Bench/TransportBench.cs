@@ -97,7 +97,7 @@ internal static class TransportBench
             // and the awaits below resume on others.
             using var hidden = randn(rows, config.HiddenSize);
             var message = Plan(rows, config.Moe.TopK, config.Moe.NumExperts, routes);
-            var requestBytes = ExpertBatchEncoder.Encode(Layer(hidden), message, "").CalculateSize();
+            var requestBytes = Encode(hidden, message).CalculateSize();
             var frame = new EchoFrame { Payload = UnsafeByteOperations.UnsafeWrap(new byte[requestBytes]) };
             for (var i = 0; i < WarmupRoundTrips; i++)
             {
@@ -121,13 +121,24 @@ internal static class TransportBench
                 transportMicros, transportMicros.P50 / echoMicros.P50);
         }
 
-        LayerBatch Layer(Tensor hidden) => new(silo.Catalog.Name, 0, LoopbackExpertSilo.Layer, 0, config.HiddenSize, ScalarType.Float32,
-            TensorBytes.ToBytes(hidden, ScalarType.Float32));
+        // The message as the gateway encodes it from a layer's rows (their host copy included).
+        ExpertBatch Encode(Tensor hidden, SiloMessagePlan message)
+        {
+            var layer = new LayerBatch(silo.Catalog.Name, 0, LoopbackExpertSilo.Layer, 0, ScalarType.Float32, hidden);
+            try
+            {
+                return ExpertBatchEncoder.Encode(layer, message, "");
+            }
+            finally
+            {
+                layer.Release();
+            }
+        }
 
         async Task<(double Micros, long ComputeMicros, int ReplyBytes)> DataPlaneRoundTrip(Tensor hidden, SiloMessagePlan message)
         {
             var start = Stopwatch.GetTimestamp();
-            var reply = await dataPlane.Send(ExpertBatchEncoder.Encode(Layer(hidden), message, ""), CancellationToken.None);
+            var reply = await dataPlane.Send(Encode(hidden, message), CancellationToken.None);
             if (reply.StatusCode != (int)StatusCode.OK)
                 throw new InvalidOperationException($"the silo answered {(StatusCode)reply.StatusCode}: {reply.StatusMessage}");
             using var partial = TensorBytes.FromBytes(reply.Partial.Span, [reply.NumRows, reply.HiddenSize], ScalarType.Float32, CPU);

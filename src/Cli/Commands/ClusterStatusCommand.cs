@@ -57,7 +57,7 @@ internal static class ClusterStatusCommand
             " (replicas on fewer distinct silos than configured): " +
             string.Join(", ", report.UnderReplicated.Select(e => $"layer {e.Layer} expert {e.Expert} on {e.NumSilos} of {e.NumReplicas}"))));
         var d = report.Dispatch;
-        text.AppendLine($"dispatch: {d.Messages} messages, {d.RowsSent} rows, {d.ReroutedSlots} rerouted, {d.DeferredSlots} deferred, {d.DroppedSlots} dropped slots, {d.ExpertMoves} replicas moved by the rebalancer");
+        text.AppendLine($"dispatch: {d.Messages} messages, {d.RowsSent} rows over the wire, {d.InProcessMessages} messages, {d.InProcessRows} rows in process, {d.ReroutedSlots} rerouted, {d.DeferredSlots} deferred, {d.DroppedSlots} dropped slots, {d.ExpertMoves} replicas moved by the rebalancer");
         text.AppendLine($"deadline: {d.ExpertDeadlineMs:F0} ms, {d.DeadlineMisses} missed, {d.ResentRows} rows resent, {d.UnavailableRows} rows unavailable, {d.SuspectSilos} silos suspect now");
         return text.ToString();
     }

@@ -45,6 +45,8 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
                 UnavailableRows = status.Dispatch.UnavailableRows,
                 SuspectSilos = status.Dispatch.SuspectSilos,
                 ExpertDeadlineMs = status.Dispatch.ExpertDeadlineMs,
+                InProcessMessages = status.Dispatch.InProcessMessages,
+                InProcessRows = status.Dispatch.InProcessRows,
             },
             Profile = new StepProfile
             {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Rex.Gateway.Engine;
@@ -21,15 +20,15 @@ namespace Rex.Gateway.Dispatch;
 public sealed class ExpertDispatcher(
     ExpertDirectory directory, SiloChannelPool channels, DispatchPlanner planner, DispatchCounters counters, StepProfiler profiler,
     GatewayMetrics metrics, string model, int numExperts, ScalarType dtype, TimeSpan timeout, TimeSpan expertWaitTimeout, ExpertDeadline deadline,
-    SiloHealth health, SiloProber prober)
+    SiloHealth health, SiloProber prober, InProcessExperts? inProcess = null)
 {
     // normed: [rows, d_model] on the gateway device; routing: [rows, top_k] experts and weights.
     // trace: the step's span when this step is traced (default otherwise): the layer's dispatch span goes under it.
     public InFlightDispatch Start(ulong step, int layer, int microBatch, Tensor normed, RoutingDecision routing, ActivityContext trace)
     {
         var planClock = Stopwatch.StartNew();
-        var rows = (int)normed.shape[0];
-        var topK = (int)routing.Experts.shape[1];
+        var rows = (int)normed.size(0);
+        var topK = (int)routing.Experts.size(1);
         using var expertsCpu = routing.Experts.to(ScalarType.Int64, CPU).contiguous();
         using var weightsCpu = routing.Weights.to(ScalarType.Float32, CPU).contiguous();
         var plan = planner.Plan(rows, topK, MemoryMarshal.Cast<byte, long>(expertsCpu.bytes), MemoryMarshal.Cast<byte, float>(weightsCpu.bytes),
@@ -44,22 +43,8 @@ public sealed class ExpertDispatcher(
         span?.SetTag("rex.silos", plan.Rounds.SelectMany(r => r).Select(m => m.DataPlane).Distinct().ToArray());
         profiler.Add(StepProfiler.Phase.Dispatch, planClock.ElapsedTicks);
 
-        var serializeClock = Stopwatch.StartNew();
-        var batch = new LayerBatch(model, step, layer, microBatch, (int)normed.shape[1], dtype, HostBytes(normed));
-        profiler.Add(StepProfiler.Phase.Serialize, serializeClock.ElapsedTicks);
+        var batch = new LayerBatch(model, step, layer, microBatch, dtype, normed);
         return new InFlightDispatch(this, batch, plan, normed.device, rows, span);
-    }
-
-    // normed: [rows, d_model] -> its bytes in `dtype` in a pooled array (InFlightDispatch.Complete returns it): a
-    // layer's rows are the largest buffer a step allocates on the host.
-    byte[] HostBytes(Tensor normed)
-    {
-        // A scope for the conversion's intermediates; `to` may return the caller's own tensor, which it does not own.
-        using var scope = NewDisposeScope();
-        var bytes = normed.to(dtype, CPU).contiguous().bytes;
-        var hidden = ArrayPool<byte>.Shared.Rent(bytes.Length);
-        bytes.CopyTo(hidden);
-        return hidden;
     }
 
     void CountRoutedRows(int layer, DispatchPlan plan)
@@ -87,6 +72,9 @@ public sealed class ExpertDispatcher(
     internal TimeSpan ExpertWaitTimeout => expertWaitTimeout;
 
     internal ExpertDeadline Deadline => deadline;
+
+    /// <summary>The expert silo in this process, whose messages skip the wire; null: every message goes over gRPC.</summary>
+    internal InProcessExperts? InProcess => inProcess;
     internal SiloHealth Health => health;
 
     internal void MissedDeadline(string dataPlane)
@@ -94,7 +82,3 @@ public sealed class ExpertDispatcher(
         if (health.Missed(dataPlane)) prober.Watch(dataPlane);
     }
 }
-
-/// <summary>The header and host copy of one layer's rows for one micro-batch, shared by its messages.</summary>
-/// <param name="Hidden">[rows, hidden_size] values of `DType`, little-endian, at its start; it may be longer (pooled).</param>
-public sealed record LayerBatch(string Model, ulong Step, int Layer, int MicroBatch, int HiddenSize, ScalarType DType, byte[] Hidden);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Grpc.Core;
@@ -33,7 +32,7 @@ public sealed class InFlightDispatch
     readonly Device device;
     readonly int rows;
     readonly CancellationTokenSource deadline;
-    readonly Task<(SiloMessagePlan Message, ExpertPartial Reply)[]>? firstRound;
+    readonly Task<(SiloMessagePlan Message, ExpertReply Reply)[]>? firstRound;
     readonly Activity? span;
     readonly string traceparent;
     readonly HashSet<int> unavailableRows = [];
@@ -70,7 +69,7 @@ public sealed class InFlightDispatch
         {
             var pending = round == 0 ? firstRound! : StartRound(plan.Rounds[round]);
             var waitClock = Stopwatch.StartNew();
-            (SiloMessagePlan Message, ExpertPartial Reply)[] replies;
+            (SiloMessagePlan Message, ExpertReply Reply)[] replies;
             try
             {
                 replies = pending.GetAwaiter().GetResult();
@@ -91,7 +90,13 @@ public sealed class InFlightDispatch
             var combineClock = Stopwatch.StartNew();
             foreach (var (message, reply) in replies)
             {
-                using var partial = TensorBytes.FromBytes(reply.Partial.Span, [message.Rows.Count, batch.HiddenSize], batch.DType, device);
+                // In process: the whole layer's rows, zero outside the message's, so adding it adds what index_add_ would.
+                if (reply.InProcess is { } sum)
+                {
+                    using (sum) output.add_(sum);
+                    continue;
+                }
+                using var partial = TensorBytes.FromBytes(reply.Wire!.Partial.Span, [message.Rows.Count, batch.HiddenSize], batch.DType, device);
                 using var index = RowIndex(message.Rows);
                 output.index_add_(0, index, partial, 1);
             }
@@ -100,7 +105,7 @@ public sealed class InFlightDispatch
         // Every send of every round has completed: nothing reads the plan or the rows any more. (On a failure above
         // they are left to the collector: a resend may still be running.)
         dispatcher.Planner.Release(plan);
-        ArrayPool<byte>.Shared.Return(batch.Hidden);
+        batch.Release();
         return output;
     }
 
@@ -115,10 +120,11 @@ public sealed class InFlightDispatch
     }
 
     // On the engine thread: a round's messages serialized, then sent, each timed as its phase.
-    Task<(SiloMessagePlan, ExpertPartial)[]> StartRound(IReadOnlyList<SiloMessagePlan> messages)
+    Task<(SiloMessagePlan, ExpertReply)[]> StartRound(IReadOnlyList<SiloMessagePlan> messages)
     {
         var serializeClock = Stopwatch.StartNew();
-        var requests = ExpertBatchEncoder.Encode(batch, messages, traceparent);
+        var requests = new ExpertBatch?[messages.Count];
+        for (var i = 0; i < messages.Count; i++) requests[i] = Encode(messages[i]);
         dispatcher.Profiler.Add(StepProfiler.Phase.Serialize, serializeClock.ElapsedTicks);
         var sendClock = Stopwatch.StartNew();
         var pending = SendRound(messages, requests);
@@ -126,9 +132,15 @@ public sealed class InFlightDispatch
         return pending;
     }
 
-    async Task<(SiloMessagePlan, ExpertPartial)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages, ExpertBatch[] requests)
+    // A message's wire form; null for the expert silo in this process, which reads the layer's rows where they are.
+    ExpertBatch? Encode(SiloMessagePlan message) =>
+        IsInProcess(message) ? null : ExpertBatchEncoder.Encode(batch, message, traceparent);
+
+    bool IsInProcess(SiloMessagePlan message) => dispatcher.InProcess is { } local && message.DataPlane == local.DataPlane;
+
+    async Task<(SiloMessagePlan, ExpertReply)[]> SendRound(IReadOnlyList<SiloMessagePlan> messages, ExpertBatch?[] requests)
     {
-        var sends = new Task<(SiloMessagePlan, ExpertPartial)[]>[messages.Count];
+        var sends = new Task<(SiloMessagePlan, ExpertReply)[]>[messages.Count];
         for (var i = 0; i < messages.Count; i++) sends[i] = Send(messages[i], requests[i], 1);
         var replies = await Task.WhenAll(sends);
         // One reply per message unless a failure regrouped one into several.
@@ -136,7 +148,7 @@ public sealed class InFlightDispatch
         foreach (var r in replies) numReplies += r.Length;
         if (numReplies == replies.Length)
         {
-            var single = new (SiloMessagePlan, ExpertPartial)[numReplies];
+            var single = new (SiloMessagePlan, ExpertReply)[numReplies];
             for (var i = 0; i < replies.Length; i++) single[i] = replies[i][0];
             return single;
         }
@@ -146,7 +158,7 @@ public sealed class InFlightDispatch
     // Sends one message (`request`, its wire form) and returns its reply; after a retryable failure, its slots
     // regrouped by where they can go now. A message planned for unplaced replicas (their last silo was lost) is not
     // sent: its slots wait for a placement.
-    async Task<(SiloMessagePlan, ExpertPartial)[]> Send(SiloMessagePlan message, ExpertBatch request, int attempt)
+    async Task<(SiloMessagePlan, ExpertReply)[]> Send(SiloMessagePlan message, ExpertBatch? request, int attempt)
     {
         var (reply, failure) = message.DataPlane.Length == 0
             ? (null, new Status(StatusCode.Unavailable, "no replica of its experts is placed"))
@@ -168,7 +180,7 @@ public sealed class InFlightDispatch
 
     // After a missed deadline: each slice to another replica of its expert, on another silo in routing. A slice with
     // none (TrySend resends such a message only once its silo is out) leaves its rows unavailable.
-    async Task<(SiloMessagePlan, ExpertPartial)[]> Resend(SiloMessagePlan missed, int attempt)
+    async Task<(SiloMessagePlan, ExpertReply)[]> Resend(SiloMessagePlan missed, int attempt)
     {
         var resent = await Regroup(missed, slice =>
         {
@@ -180,8 +192,8 @@ public sealed class InFlightDispatch
         return await SendAll(resent, attempt);
     }
 
-    async Task<(SiloMessagePlan, ExpertPartial)[]> SendAll(IEnumerable<SiloMessagePlan> messages, int attempt) =>
-        [.. (await Task.WhenAll(messages.Select(m => Send(m, ExpertBatchEncoder.Encode(batch, m, traceparent), attempt)))).SelectMany(r => r)];
+    async Task<(SiloMessagePlan, ExpertReply)[]> SendAll(IEnumerable<SiloMessagePlan> messages, int attempt) =>
+        [.. (await Task.WhenAll(messages.Select(m => Send(m, Encode(m), attempt)))).SelectMany(r => r)];
 
     ReplicaRoute? Alternative(int expert, string stalled) =>
         dispatcher.Directory.Replicas(batch.Layer, expert).Where(r => r.DataPlane != stalled).MinBy(r => r.Outstanding);
@@ -205,17 +217,19 @@ public sealed class InFlightDispatch
 
     // A reply, or why none: the silo's status, UNAVAILABLE (its stream broke), or DEADLINE_EXCEEDED (it missed the
     // expert deadline and the message may be resent; the wait for it is abandoned, so a late reply is discarded).
-    async Task<(ExpertPartial? Reply, Status Failure)> TrySend(SiloMessagePlan message, ExpertBatch request)
+    // `request` null: the message goes to the expert silo in this process, no wire.
+    async Task<(ExpertReply? Reply, Status Failure)> TrySend(SiloMessagePlan message, ExpertBatch? request)
     {
         for (var s = 0; s < message.Slices.Count; s++) message.Slices[s].Route.AddOutstanding(message.Slices[s].LocalRows.Count);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        Task<ExpertPartial>? pending = null;
+        Task<ExpertReply>? pending = null;
         try
         {
-            dispatcher.Counters.CountMessage(message.Rows.Count);
+            if (request is null) dispatcher.Counters.CountInProcessMessage(message.Rows.Count);
+            else dispatcher.Counters.CountMessage(message.Rows.Count);
             var sent = Stopwatch.GetTimestamp();
-            pending = dispatcher.Channels.For(message.DataPlane).Send(request, abandon.Token);
-            ExpertPartial reply;
+            pending = request is null ? InProcess(message) : Wire(message.DataPlane, request, abandon.Token);
+            ExpertReply reply;
             while (true)
             {
                 try
@@ -233,11 +247,12 @@ public sealed class InFlightDispatch
             }
             var roundTrip = Stopwatch.GetElapsedTime(sent);
             dispatcher.Deadline.Record(roundTrip);
-            dispatcher.Metrics.Dispatched(message.DataPlane, request.Hidden.Length, reply.Partial.Length, roundTrip);
-            if (reply.StatusCode == (int)StatusCode.OK && reply.NumRows == message.Rows.Count) return (reply, Status.DefaultSuccess);
-            return (null, reply.StatusCode == (int)StatusCode.OK
-                ? new Status(StatusCode.Internal, $"{message.DataPlane} answered {reply.NumRows} rows for {message.Rows.Count}")
-                : new Status((StatusCode)reply.StatusCode, $"{message.DataPlane}: {reply.StatusMessage}"));
+            dispatcher.Metrics.Dispatched(message.DataPlane, request?.Hidden.Length ?? 0, reply.Wire?.Partial.Length ?? 0, roundTrip);
+            if (reply.Wire is not { } wire) return (reply, Status.DefaultSuccess);
+            if (wire.StatusCode == (int)StatusCode.OK && wire.NumRows == message.Rows.Count) return (reply, Status.DefaultSuccess);
+            return (null, wire.StatusCode == (int)StatusCode.OK
+                ? new Status(StatusCode.Internal, $"{message.DataPlane} answered {wire.NumRows} rows for {message.Rows.Count}")
+                : new Status((StatusCode)wire.StatusCode, $"{message.DataPlane}: {wire.StatusMessage}"));
         }
         catch (RpcException e)
         {
@@ -246,9 +261,34 @@ public sealed class InFlightDispatch
         finally
         {
             for (var s = 0; s < message.Slices.Count; s++) message.Slices[s].Route.AddOutstanding(-message.Slices[s].LocalRows.Count);
-            // An abandoned send may still be writing the request: its rows go back to the pool once it is done.
-            if (pending is null || pending.IsCompleted) ExpertBatchEncoder.Release(request);
-            else _ = pending.ContinueWith(_ => ExpertBatchEncoder.Release(request), TaskScheduler.Default);
+            if (request is not null)
+            {
+                // An abandoned send may still be writing the request: its rows go back to the pool once it is done.
+                if (pending is null || pending.IsCompleted) ExpertBatchEncoder.Release(request);
+                else _ = pending.ContinueWith(_ => ExpertBatchEncoder.Release(request), TaskScheduler.Default);
+            }
+            else if (pending is { IsCompleted: false })
+            {
+                // An abandoned in-process sum still lands: nobody adds it, so it is freed here.
+                _ = pending.ContinueWith(done => done.Result.InProcess?.Dispose(), CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            }
+        }
+    }
+
+    async Task<ExpertReply> Wire(string dataPlane, ExpertBatch request, CancellationToken cancellationToken) =>
+        ExpertReply.FromWire(await dispatcher.Channels.For(dataPlane).Send(request, cancellationToken));
+
+    // Anything the in-process silo throws is answered as the data plane would answer it: a status.
+    async Task<ExpertReply> InProcess(SiloMessagePlan message)
+    {
+        try
+        {
+            return await dispatcher.InProcess!.Run(batch, message);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"{message.DataPlane}: {e.GetType().Name}: {e.Message}"));
         }
     }
 

@@ -32,7 +32,7 @@ namespace Rex.Gateway.Grains;
 public sealed class GatewayGrain(
     ModelCatalog catalog, IOptions<GatewayOptions> gatewayOptions, IOptions<RexOptions> rexOptions, IGrainFactory grains,
     IClusterMembershipService membership, IClusterManifestProvider manifests, ISiloMetadataCache metadata, ILoggerFactory loggers,
-    ClusterCertificates? certificates = null)
+    ClusterCertificates? certificates = null, ExpertRegistry? localExperts = null, ExpertBatchRunner? localRunner = null)
     : Grain, IGatewayGrain
 {
     readonly StepProfiler profiler = new();
@@ -69,7 +69,7 @@ public sealed class GatewayGrain(
             var planner = new DispatchPlanner(options.ExpertCapacityFactor, options.MaxRowsPerSiloMessage, options.CapacityPolicy);
             var dispatcher = new ExpertDispatcher(directory, channels, planner, counters, profiler, metrics, catalog.Name, model.Config.Moe.NumExperts,
                 catalog.DType, TimeSpan.FromSeconds(options.DispatchTimeoutSeconds), TimeSpan.FromSeconds(options.ExpertWaitTimeoutSeconds),
-                deadline, health, prober);
+                deadline, health, prober, await InProcess(options, cancellationToken));
             engine = new GatewayEngine(model, placement, options, directory, dispatcher, profiler, metrics, loggers.CreateLogger<GatewayEngine>());
             await engine.Loaded;
         }
@@ -79,6 +79,15 @@ public sealed class GatewayGrain(
             await Stop();
             throw new InvalidOperationException($"the gateway for {catalog.Name} could not start: {e.Message}", e);
         }
+    }
+
+    // The expert silo in this process, when this silo has the expert role too and InProcessExperts is on.
+    async Task<InProcessExperts?> InProcess(GatewayOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.InProcessExperts || localExperts is null || localRunner is null) return null;
+        // The data plane names the silo in the directory; it listens before the silo serves requests.
+        var dataPlane = await localExperts.DataPlaneAddress.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        return new InProcessExperts(localRunner, dataPlane);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Stop();

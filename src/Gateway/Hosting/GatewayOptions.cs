@@ -108,6 +108,12 @@ public sealed class GatewayOptions
     /// </summary>
     public double ExpertDeadlineMs { get; set; }
 
+    /// <summary>
+    /// Whether a gateway whose own process also has the expert role calls those experts directly, the rows staying a
+    /// tensor on its device (the default); false sends them through the data plane's gRPC as to any other silo.
+    /// </summary>
+    public bool InProcessExperts { get; set; } = true;
+
     /// <summary>Deadlines an expert silo misses in a row before it is out of routing (until it answers again).</summary>
     public int SuspectAfterMissedDeadlines { get; set; } = 3;
 

@@ -120,7 +120,9 @@ public sealed record DispatchCounterSnapshot(
     [property: Id(7)] long ResentRows,
     [property: Id(8)] long UnavailableRows,
     [property: Id(9)] int SuspectSilos,
-    [property: Id(10)] double ExpertDeadlineMs);
+    [property: Id(10)] double ExpertDeadlineMs,
+    [property: Id(11)] long InProcessMessages,
+    [property: Id(12)] long InProcessRows);
 
 /// <summary>The gateway's step phases since start, in seconds (their meanings: the gateway's StepProfiler.Phase).</summary>
 [GenerateSerializer, Immutable, Alias("rex.StepProfileSnapshot")]

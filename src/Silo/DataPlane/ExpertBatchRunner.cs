@@ -61,31 +61,86 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
     // A batch without rows or slices: it asks only whether the silo answers.
     static bool IsProbe(ExpertBatch batch) => batch.NumRows == 0 && batch.Slices.Count == 0;
 
+    /// <summary>
+    /// For a gateway in this process: one message's rows as a tensor on the gateway's device, never serialized.
+    /// hidden: [rows, d_model] of <paramref name="dtype"/>, read, not kept; each slice's rows index it. Returns
+    /// [rows, d_model] of <paramref name="dtype"/> on hidden's device: each row's weighted sum of the experts here that
+    /// serve it (zero for the others), the values the data plane's reply would carry. The experts run on their
+    /// executors, as a data-plane batch's do; an executor on another device gets the rows by a device-to-device copy.
+    /// A replica not hosted here is NOT_FOUND, a malformed message INVALID_ARGUMENT, as the data plane answers them.
+    /// </summary>
+    public async Task<Tensor> RunInProcess(string model, int layer, Tensor hidden, IReadOnlyList<ExpertSlice> slices, ScalarType dtype)
+    {
+        IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>[] work;
+        try
+        {
+            work = Plan(model, layer, (int)hidden.size(1), (int)hidden.size(0), slices).ToArray();
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, e.Message));
+        }
+        if (work.Length == 1) return await work[0].Key.Run(() => ComputeInProcess(hidden, layer, work[0].ToArray(), dtype));
+        // Several devices: their float32 sums added in the order the data plane adds them, then converted once.
+        var partials = await Task.WhenAll(work.Select(group => group.Key.Run(() => ComputeInProcess(hidden, layer, group.ToArray(), ScalarType.Float32))));
+        // The sums are inference tensors, and this thread (whichever the await resumed on) is not in inference mode by itself.
+        using var inference = inference_mode();
+        for (var i = 1; i < partials.Length; i++)
+            using (partials[i])
+                partials[0].add_(partials[i]);
+        // Out of whatever dispose scope is current on this thread: one was (the engine step's, it seems), and freed the sum before it was added.
+        using (partials[0]) return partials[0].to(dtype, copy: true).DetachFromDisposeScope();
+    }
+
     // Checks the batch and groups its slices by the executor of the replica that runs them.
     IEnumerable<IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>> Plan(ExpertBatch batch)
     {
-        var config = catalog.Get(batch.Model).Config;
-        if (batch.Layer < 0 || batch.Layer >= config.NumLayers)
-            throw new ArgumentException($"layer {batch.Layer} is outside [0, {config.NumLayers})");
-        if (!config.IsMoeLayer(batch.Layer)) throw new ArgumentException($"layer {batch.Layer} is a dense layer: it has no experts");
-        if (batch.HiddenSize != config.HiddenSize)
-            throw new ArgumentException($"hidden_size {batch.HiddenSize} is not the model's hidden size {config.HiddenSize}");
+        CheckLayer(batch.Model, batch.Layer, batch.HiddenSize);
         if (batch.NumRows <= 0) throw new ArgumentException($"num_rows must be positive, got {batch.NumRows}");
         var expectedBytes = (long)batch.NumRows * batch.HiddenSize * WireDType.ElementSize(batch.Dtype);
         WireDType.ToScalarType(batch.Dtype);
         if (batch.Hidden.Length != expectedBytes)
             throw new ArgumentException($"hidden holds {batch.Hidden.Length} bytes; num_rows {batch.NumRows} x hidden_size {batch.HiddenSize} of {batch.Dtype} needs {expectedBytes}");
-        if (batch.Slices.Count == 0) throw new ArgumentException("slices must not be empty");
+        return Work(batch.Model, batch.Layer, batch.NumRows, batch.Slices);
+    }
+
+    // An in-process message: the same checks, its rows already a tensor.
+    IEnumerable<IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>> Plan(
+        string model, int layer, int hiddenSize, int numRows, IReadOnlyList<ExpertSlice> slices)
+    {
+        CheckLayer(model, layer, hiddenSize);
+        return Work(model, layer, numRows, slices);
+    }
+
+    void CheckLayer(string model, int layer, int hiddenSize)
+    {
+        var config = catalog.Get(model).Config;
+        if (layer < 0 || layer >= config.NumLayers)
+            throw new ArgumentException($"layer {layer} is outside [0, {config.NumLayers})");
+        if (!config.IsMoeLayer(layer)) throw new ArgumentException($"layer {layer} is a dense layer: it has no experts");
+        if (hiddenSize != config.HiddenSize)
+            throw new ArgumentException($"hidden_size {hiddenSize} is not the model's hidden size {config.HiddenSize}");
+    }
+
+    // Checks each slice's rows and weights and finds its replica here.
+    IEnumerable<IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>> Work(
+        string model, int layer, int numRows, IReadOnlyList<ExpertSlice> slices)
+    {
+        if (slices.Count == 0) throw new ArgumentException("slices must not be empty");
 
         var work = new List<(ExpertSlice, HostedExpert)>();
-        foreach (var slice in batch.Slices)
+        foreach (var slice in slices)
         {
             if (slice.Rows.Count == 0 || slice.Rows.Count != slice.Weights.Count)
                 throw new ArgumentException($"expert {slice.Expert}: {slice.Rows.Count} rows with {slice.Weights.Count} weights");
             foreach (var row in slice.Rows)
-                if (row < 0 || row >= batch.NumRows)
-                    throw new ArgumentException($"expert {slice.Expert}: row {row} is outside [0, {batch.NumRows})");
-            var key = new ExpertGrainKey(batch.Model, batch.Layer, slice.Expert, slice.Replica);
+                if (row < 0 || row >= numRows)
+                    throw new ArgumentException($"expert {slice.Expert}: row {row} is outside [0, {numRows})");
+            var key = new ExpertGrainKey(model, layer, slice.Expert, slice.Replica);
             if (!registry.TryGet(key, out var expert)) throw new KeyNotFoundException($"expert {key} is not hosted on this silo");
             work.Add((slice, expert));
         }
@@ -108,23 +163,37 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
         return Encode(sum, batch);
     }
 
-    // On the device's thread: hidden [rows, d_model] -> sum over slices of weight * expert(rows), accumulated in float32,
-    // as bytes of `dtype` on the host. The slices' rows and weights reach the device in one copy each.
+    // On the device's thread: the batch's rows from its bytes, their sum as bytes of `dtype` on the host.
     byte[] Compute(ExpertBatch batch, (ExpertSlice Slice, HostedExpert Expert)[] work, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var device = work[0].Expert.Executor.Device;
-        var hidden = TensorBytes.FromBytes(batch.Hidden.Span, [batch.NumRows, batch.HiddenSize], WireDType.ToScalarType(batch.Dtype), device)
-            .to(catalog.DType);
+        var hidden = TensorBytes.FromBytes(batch.Hidden.Span, [batch.NumRows, batch.HiddenSize], WireDType.ToScalarType(batch.Dtype), device);
+        return TensorBytes.ToBytes(Sum(hidden, batch.Layer, work), dtype);
+    }
+
+    // On the device's thread: a gateway's rows in this process, their sum in `dtype` back on the rows' device (owned by the caller).
+    Tensor ComputeInProcess(Tensor hidden, int layer, (ExpertSlice Slice, HostedExpert Expert)[] work, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var sum = Sum(hidden.to(work[0].Expert.Executor.Device), layer, work);
+        return sum.to(dtype, hidden.device).DetachFromDisposeScope();
+    }
+
+    // hidden [rows, d_model] on the executor's device -> sum over slices of weight * expert(rows), accumulated in
+    // float32, [rows, d_model]. The slices' rows and weights reach the device in one copy each.
+    Tensor Sum(Tensor hidden, int layer, (ExpertSlice Slice, HostedExpert Expert)[] work)
+    {
+        var device = work[0].Expert.Executor.Device;
         var allRows = tensor(work.SelectMany(w => w.Slice.Rows).Select(r => (long)r).ToArray(), ScalarType.Int64, device);
         var allWeights = tensor(work.SelectMany(w => w.Slice.Weights).ToArray(), ScalarType.Float32, device);
-        var output = ExpertMixture.WeightedSum(hidden, work.Select(w => (w.Expert.Glu, w.Slice.Rows.Count)).ToArray(), allRows, allWeights);
+        var output = ExpertMixture.WeightedSum(hidden.to(catalog.DType), work.Select(w => (w.Expert.Glu, w.Slice.Rows.Count)).ToArray(), allRows, allWeights);
         foreach (var (slice, expert) in work)
         {
             expert.CountRows(slice.Rows.Count);
-            SiloMetrics.CountRows(SiloName, batch.Layer, slice.Expert, slice.Rows.Count);
+            SiloMetrics.CountRows(SiloName, layer, slice.Expert, slice.Rows.Count);
         }
-        return TensorBytes.ToBytes(output, dtype);
+        return output;
     }
 
     void Describe(Activity span, ExpertBatch batch, IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>[] work)

@@ -8,8 +8,8 @@ using Rex.Tests;
 namespace Rex.Gateway.Tests.Cluster;
 
 /// <summary>
-/// An Orleans in-process test cluster of real Rex silos on the fixture model: silo 0 has the gateway role, the
-/// others the expert role (the last with two logical CPU devices). Each expert silo runs its real gRPC data plane
+/// An Orleans in-process test cluster of real Rex silos on the fixture model: silo 0 has the gateway role (and
+/// optionally the expert role), the others the expert role (the last with two logical CPU devices). Each expert silo runs its real gRPC data plane
 /// on a loopback port.
 /// </summary>
 public sealed class ExpertTestCluster : IAsyncDisposable
@@ -20,9 +20,11 @@ public sealed class ExpertTestCluster : IAsyncDisposable
 
     ExpertTestCluster(InProcessTestCluster cluster) => this.cluster = cluster;
 
-    public static async Task<ExpertTestCluster> Start(int expertSilos, Action<GatewayOptions>? configure = null)
+    /// <param name="gatewayHostsExperts">Silo 0 has the expert role too (as the embedded default has): some experts
+    /// live in the gateway's own process.</param>
+    public static async Task<ExpertTestCluster> Start(int expertSilos, Action<GatewayOptions>? configure = null, bool gatewayHostsExperts = false)
     {
-        var gateway = new GatewayOptions { MinExpertSilos = expertSilos };
+        var gateway = new GatewayOptions { MinExpertSilos = expertSilos + (gatewayHostsExperts ? 1 : 0) };
         configure?.Invoke(gateway);
         var builder = new InProcessTestClusterBuilder((short)(expertSilos + 1));
         builder.ConfigureSilo((silo, orleans) =>
@@ -32,7 +34,7 @@ public sealed class ExpertTestCluster : IAsyncDisposable
             {
                 Model = TestPaths.DbrxTiny,
                 ModelName = Model,
-                Roles = index == 0 ? SiloRoles.Gateway : SiloRoles.Expert,
+                Roles = index > 0 ? SiloRoles.Expert : gatewayHostsExperts ? $"{SiloRoles.Gateway},{SiloRoles.Expert}" : SiloRoles.Gateway,
                 Devices = index == expertSilos ? "cpu:0,cpu:1" : "cpu",
             };
             // Every silo can place gateway grains (a client may call any of them); only silo 0 can host one.

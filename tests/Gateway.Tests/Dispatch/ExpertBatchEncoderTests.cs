@@ -10,8 +10,8 @@ public sealed class ExpertBatchEncoderTests
     const int HiddenSize = 3;
 
     // [4 rows, 3] float32: row r holds r * 10 + column.
-    static readonly LayerBatch Batch = new("m", 7, 2, 1, HiddenSize, ScalarType.Float32,
-        Enumerable.Range(0, 4 * HiddenSize).SelectMany(i => BitConverter.GetBytes((float)(i / HiddenSize * 10 + i % HiddenSize))).ToArray());
+    static readonly LayerBatch Batch = new("m", 7, 2, 1, ScalarType.Float32,
+        tensor(Enumerable.Range(0, 4 * HiddenSize).Select(i => (float)(i / HiddenSize * 10 + i % HiddenSize)).ToArray()).reshape(4, HiddenSize));
 
     static ReplicaRoute Route(int expert, int replica) => new(new ExpertGrainKey("m", 2, expert, replica), "s");
 

@@ -106,12 +106,13 @@ public class ExpertPlacementGrainTests(LedgerCluster cluster) : IClassFixture<Le
     public async Task OneGatewayAtATimeHoldsTheMoveLeaseUntilItLapses()
     {
         var ledger = NewLedger();
-        Assert.True((await ledger.ClaimRebalance("gateway-1", TimeSpan.FromMilliseconds(800))).Granted);
+        await ledger.Release(Key(0), A); // activates the grain (nothing to release), so the lease's clock starts warm
+        Assert.True((await ledger.ClaimRebalance("gateway-1", TimeSpan.FromSeconds(2))).Granted);
         Assert.False((await ledger.ClaimRebalance("gateway-2", TimeSpan.FromSeconds(10))).Granted);
         // Its holder renews it; a shorter claim by the holder does not shorten it.
         Assert.True((await ledger.ClaimRebalance("gateway-1", TimeSpan.FromMilliseconds(1))).Granted);
         Assert.False((await ledger.ClaimRebalance("gateway-2", TimeSpan.FromSeconds(10))).Granted);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
         Assert.True((await ledger.ClaimRebalance("gateway-2", TimeSpan.FromSeconds(10))).Granted);
         Assert.False((await ledger.ClaimRebalance("gateway-1", TimeSpan.FromSeconds(10))).Granted);
     }
