@@ -45,6 +45,9 @@ public sealed class ExpertGlu : IDisposable
         else output.addmm_(hidden, downTransposed, beta: 0, alpha: 1);
     }
 
+    /// <summary>Multiply-adds one row costs: gate, up and down, 3 x ffn x hidden.</summary>
+    public long MultiplyAddsPerRow => gateUp.numel() + down.numel();
+
     public void Dispose()
     {
         gateUp.Dispose();

@@ -1,3 +1,4 @@
+using Rex.Model.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,8 @@ namespace Rex.Model.Layers;
 /// layer and what an expert silo computes for the experts it hosts. The rows of all experts are gathered in one
 /// copy, each expert writes its range of one output, and the weighted outputs are added to their rows in one
 /// scatter: a handful of TorchSharp calls per expert instead of a dozen, which on a CPU with a small model is most
-/// of an expert's cost. On a CPU with several intra-op threads and at least as many experts, the experts are shared
+/// of an expert's cost. On a CPU with several kernel threads (<see cref="TorchThreads.KernelThreads"/>), at least as
+/// many experts and enough work to share, the experts are shared
 /// out among the threads, each running its experts whole on one thread, rather than every expert's every product
 /// split across all threads: one hand-off per layer instead of two per expert (dbrx-mid at batch 4 on the 2-core
 /// VM: 40 experts a step, each 0.5 ms where its products alone took 0.25 ms).
@@ -37,8 +39,8 @@ public static class ExpertMixture
         using var scope = NewDisposeScope();
         var inputs = hidden.index_select(0, rows);   // [pairs, d_model]
         var outputs = empty_like(inputs);
-        var threads = hidden.device_type == DeviceType.CPU ? get_num_threads() : 1;
-        if (threads > 1 && active >= threads) ExpertsPerThread(experts, inputs, outputs, threads);
+        var threads = hidden.device_type == DeviceType.CPU ? TorchThreads.KernelThreads : 1;
+        if (threads > 1 && active >= threads && MultiplyAdds(experts) >= SkinnyGemm.ParallelThreshold) ExpertsPerThread(experts, inputs, outputs, threads);
         else
         {
             var start = 0;
@@ -92,6 +94,13 @@ public static class ExpertMixture
                 set_num_threads(previousThreads);
             }
         });
+    }
+
+    static long MultiplyAdds(IReadOnlyList<(ExpertGlu Expert, int Count)> experts)
+    {
+        var total = 0L;
+        foreach (var (expert, count) in experts) total += count * expert.MultiplyAddsPerRow;
+        return total;
     }
 
     static double Cost(int rows) => rows == 0 ? 0 : 1 + rows / 8.0;

@@ -27,8 +27,8 @@ public static unsafe class SkinnyGemm
     /// <summary>Output columns (weight rows) per block, the unit the threads split: every kernel takes four at a time.</summary>
     internal const int WeightRowsPerBlock = 4;
 
-    // Below this many multiply-adds a second thread costs more than it saves.
-    const long ParallelThreshold = 1 << 18;
+    /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
+    public const long ParallelThreshold = 1 << 18;
 
     /// <summary>Whether <see cref="Into"/> can take these: float32 on the CPU, contiguous, an input width of whole vectors.</summary>
     public static bool Applies(Tensor x, Tensor weight) =>
@@ -51,7 +51,7 @@ public static unsafe class SkinnyGemm
     /// output = x · weightᵀ, written in place: x [rows, in] and weight [out, in] as <see cref="Applies"/> requires,
     /// output [rows, out] float32 whose rows are contiguous (a row range of a larger tensor, or a column range, will do).
     /// </summary>
-    /// <param name="threads">Threads to split the columns over; 0: the calling thread's intra-op threads.</param>
+    /// <param name="threads">Threads to split the columns over; 0: <see cref="TorchThreads.KernelThreads"/> for a product of at least <see cref="ParallelThreshold"/> multiply-adds, else 1.</param>
     public static void Into(Tensor x, Tensor weight, Tensor output, int threads = 0)
     {
         if (!Applies(x, weight)) throw new ArgumentException($"SkinnyGemm takes at most {MaxRows} float32 CPU rows against a contiguous float32 weight");
@@ -59,7 +59,7 @@ public static unsafe class SkinnyGemm
             || output.size(0) != x.size(0) || output.size(1) != weight.size(0))
             throw new ArgumentException($"output must be a float32 CPU [{x.size(0)}, {weight.size(0)}] with contiguous rows");
         var product = new BlockProduct(DataOf(x), DataOf(weight), DataOf(output), output.stride(0), (int)x.size(0), (int)weight.size(0), (int)weight.size(1));
-        if (threads == 0) threads = (long)product.Rows * product.Columns * product.Depth < ParallelThreshold ? 1 : Math.Max(1, get_num_threads());
+        if (threads == 0) threads = (long)product.Rows * product.Columns * product.Depth < ParallelThreshold ? 1 : TorchThreads.KernelThreads;
         if (SkinnyGemmAvx512.Applies(product.Depth)) Run(new SkinnyGemmAvx512(product), product.Columns, threads);
         else Run(new SkinnyGemmAvx2(product), product.Columns, threads);
     }

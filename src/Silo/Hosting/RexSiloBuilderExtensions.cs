@@ -38,8 +38,11 @@ public static class RexSiloBuilderExtensions
         var dtype = ComputePlacement.ParseDType(options.DType);
         var loadFormat = LoadFormats.Parse(options.LoadFormat);
         var overrides = HfOverrides.Parse(options.HfOverrides, $"{RexOptions.Section}:{nameof(options.HfOverrides)}");
-        var computeThreads = (roles.Contains(SiloRoles.Gateway) ? 1 : 0) + (isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0);
-        TorchThreads.Configure(options.TorchThreads, computeThreads);
+        var cpuExecutors = isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0;
+        var isGateway = roles.Contains(SiloRoles.Gateway);
+        // A gateway that hosts experts too waits for them each layer rather than computing beside them: its engine
+        // thread does not count apart from its CPU executors for the kernels' threads (libtorch's still do).
+        TorchThreads.Configure(options.TorchThreads, (isGateway ? 1 : 0) + cpuExecutors, Math.Max(isGateway ? 1 : 0, cpuExecutors));
         HostMemory.KeepFreedTensors();
 
         var metadata = new Dictionary<string, string> { [SiloRoles.RolesKey] = string.Join(',', roles) };

@@ -1,5 +1,6 @@
 using Rex.Model.Config;
 using Rex.Model.Layers;
+using Rex.Model.Tensors;
 using static TorchSharp.torch;
 
 namespace Rex.Model.Tests.Layers;
@@ -46,33 +47,26 @@ public class ExpertMixtureTests
     [Fact]
     public void ExpertsSharedOutAmongThreadsGiveTheSumOfOneThreadBitForBit()
     {
-        // At a width the CPU kernel takes, with four experts of uneven loads, in inference mode as the engines run:
-        // two threads take two experts each, one thread takes all four with each product on one thread.
+        // At a width the CPU kernel takes and enough work to share (9 rows x 3 x 512 x 64 multiply-adds), four experts
+        // of uneven loads, in inference mode as the engines run: with two kernel threads each takes two experts; with
+        // one, one thread takes all four.
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         var generator = manual_seed(11);
         var experts = Enumerable.Range(0, 4)
-            .Select(_ => new ExpertGlu(ExpertActivation.Silu, randn(96, 64, generator: generator), randn(96, 64, generator: generator),
-                randn(64, 96, generator: generator)))
+            .Select(_ => new ExpertGlu(ExpertActivation.Silu, randn(512, 64, generator: generator), randn(512, 64, generator: generator),
+                randn(64, 512, generator: generator)))
             .ToArray();
         (ExpertGlu, int)[] work = [(experts[0], 5), (experts[1], 1), (experts[2], 0), (experts[3], 3)];
         var rows = tensor(new long[] { 0, 1, 2, 3, 4, 2, 0, 1, 4 });
         var weights = rand(9, generator: generator);
         var hidden = randn(5, 64, generator: generator);
-        var threadsBefore = get_num_threads();
-        try
-        {
-            set_num_threads(1);
-            var one = ExpertMixture.WeightedSum(hidden, work, rows, weights);
-            set_num_threads(2);
-            var two = ExpertMixture.WeightedSum(hidden, work, rows, weights);
-            Assert.True(one.eq(two).all().item<bool>());
-            Assert.Equal(2, get_num_threads());
-        }
-        finally
-        {
-            set_num_threads(threadsBefore);
-        }
+        TorchThreads.Configure(1);
+        var one = ExpertMixture.WeightedSum(hidden, work, rows, weights);
+        TorchThreads.Configure(2);
+        var two = ExpertMixture.WeightedSum(hidden, work, rows, weights);
+        Assert.Equal(2, TorchThreads.KernelThreads);
+        Assert.True(one.eq(two).all().item<bool>());
         foreach (var expert in experts) expert.Dispose();
     }
 
