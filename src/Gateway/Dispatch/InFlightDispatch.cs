@@ -223,6 +223,7 @@ public sealed class InFlightDispatch
         for (var s = 0; s < message.Slices.Count; s++) message.Slices[s].Route.AddOutstanding(message.Slices[s].LocalRows.Count);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
         Task<ExpertReply>? pending = null;
+        ExpertReply? delivered = null;
         try
         {
             if (request is null) dispatcher.Counters.CountInProcessMessage(message.Rows.Count);
@@ -248,7 +249,7 @@ public sealed class InFlightDispatch
             var roundTrip = Stopwatch.GetElapsedTime(sent);
             dispatcher.Deadline.Record(roundTrip);
             dispatcher.Metrics.Dispatched(message.DataPlane, request?.Hidden.Length ?? 0, reply.Wire?.Partial.Length ?? 0, roundTrip);
-            if (reply.Wire is not { } wire) return (reply, Status.DefaultSuccess);
+            if (reply.Wire is not { } wire) return (delivered = reply, Status.DefaultSuccess);
             if (wire.StatusCode == (int)StatusCode.OK && wire.NumRows == message.Rows.Count) return (reply, Status.DefaultSuccess);
             return (null, wire.StatusCode == (int)StatusCode.OK
                 ? new Status(StatusCode.Internal, $"{message.DataPlane} answered {wire.NumRows} rows for {message.Rows.Count}")
@@ -267,9 +268,9 @@ public sealed class InFlightDispatch
                 if (pending is null || pending.IsCompleted) ExpertBatchEncoder.Release(request);
                 else _ = pending.ContinueWith(_ => ExpertBatchEncoder.Release(request), TaskScheduler.Default);
             }
-            else if (pending is { IsCompleted: false })
+            else if (delivered is null && pending is not null)
             {
-                // An abandoned in-process sum still lands: nobody adds it, so it is freed here.
+                // An in-process sum that is not handed on (abandoned, or the step's time ran out) still lands: it is freed here.
                 _ = pending.ContinueWith(done => done.Result.InProcess?.Dispose(), CancellationToken.None,
                     TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             }
@@ -279,16 +280,16 @@ public sealed class InFlightDispatch
     async Task<ExpertReply> Wire(string dataPlane, ExpertBatch request, CancellationToken cancellationToken) =>
         ExpertReply.FromWire(await dispatcher.Channels.For(dataPlane).Send(request, cancellationToken));
 
-    // Anything the in-process silo throws is answered as the data plane would answer it: a status.
+    // The in-process silo's failure, named by its silo as a data-plane reply's is.
     async Task<ExpertReply> InProcess(SiloMessagePlan message)
     {
         try
         {
             return await dispatcher.InProcess!.Run(batch, message);
         }
-        catch (Exception e) when (e is not RpcException)
+        catch (RpcException e)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"{message.DataPlane}: {e.GetType().Name}: {e.Message}"));
+            throw new RpcException(new Status(e.StatusCode, $"{message.DataPlane}: {e.Status.Detail}"));
         }
     }
 

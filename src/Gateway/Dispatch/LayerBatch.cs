@@ -53,15 +53,6 @@ public sealed class LayerBatch
         }
     }
 
-    /// <summary>Whether <see cref="Hidden"/> was made: a layer served only in process never copies its rows to the host.</summary>
-    public bool HasHostBytes
-    {
-        get
-        {
-            lock (hostGate) return hidden is not null;
-        }
-    }
-
     // A layer's rows are the largest buffer a step allocates on the host: pooled.
     byte[] HostBytes()
     {

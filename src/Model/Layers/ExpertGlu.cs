@@ -35,7 +35,7 @@ public sealed class ExpertGlu : IDisposable
     /// x: [rows, hidden] -> output: [rows, hidden], written in place (its previous contents are ignored, NaN
     /// included), so that several experts can fill the row ranges of one tensor without a copy each.
     /// </summary>
-    /// <param name="threads">Threads for its CPU products (<see cref="SkinnyGemm.Into"/>); 0: the calling thread's intra-op threads.</param>
+    /// <param name="threads">Threads for its CPU products, as <see cref="SkinnyGemm.Into"/> takes them (0: its default).</param>
     public void ForwardInto(Tensor x, Tensor output, int threads = 0)
     {
         using var scope = NewDisposeScope();

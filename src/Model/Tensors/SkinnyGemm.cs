@@ -10,8 +10,7 @@ namespace Rex.Model.Tensors;
 /// CPU matrix product packs the whole weight for every call with more than one row, so its time grew with the rows
 /// although the bytes did not (on the 2-core VM, a [100352, 1024] LM head: 27 ms at 1 row, 135 ms at 4, 193 ms at 16;
 /// a [1024, 1024] layer 0.10 ms at 1 row, 0.79 ms at 16). This one streams each block of four weight rows from memory
-/// once for all rows, the output's columns split across the calling thread's intra-op threads (libtorch's count, as
-/// <see cref="TorchThreads"/> sets it). Where AVX-512 runs at full speed and the input width is a whole number of its
+/// once for all rows, the output's columns split across <see cref="TorchThreads.KernelThreads"/>. Where AVX-512 runs at full speed and the input width is a whole number of its
 /// vectors, <see cref="SkinnyGemmAvx512"/> does the work (on a 2-core AMD EPYC VM, 20-30% faster than the AVX2 kernel
 /// at every row count: a [100352, 1024] LM head 8.2 -> 6.4-7.0 ms at 1 row, 24.6 -> 18.6 ms at 16); otherwise
 /// <see cref="SkinnyGemmAvx2"/>. Each output element sums its products in the same order whatever the other rows

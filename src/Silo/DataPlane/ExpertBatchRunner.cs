@@ -41,22 +41,22 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
             reply.ComputeMicros = clock.Elapsed.Ticks / TimeSpan.TicksPerMicrosecond;
             return reply;
         }
-        catch (ArgumentException e)
-        {
-            span?.SetStatus(ActivityStatusCode.Error, e.Message);
-            return Reply(batch, StatusCode.InvalidArgument, e.Message);
-        }
-        catch (KeyNotFoundException e)
-        {
-            span?.SetStatus(ActivityStatusCode.Error, e.Message);
-            return Reply(batch, StatusCode.NotFound, e.Message);
-        }
         catch (Exception e)
         {
             span?.SetStatus(ActivityStatusCode.Error, e.Message);
-            return Reply(batch, StatusCode.Internal, $"{e.GetType().Name}: {e.Message}");
+            var status = StatusOf(e);
+            return Reply(batch, status.StatusCode, status.Detail);
         }
     }
+
+    // How a batch that failed is answered: a malformed one INVALID_ARGUMENT, a replica not hosted here NOT_FOUND,
+    // anything else INTERNAL with the exception's type.
+    static Status StatusOf(Exception e) => e switch
+    {
+        ArgumentException => new Status(StatusCode.InvalidArgument, e.Message),
+        KeyNotFoundException => new Status(StatusCode.NotFound, e.Message),
+        _ => new Status(StatusCode.Internal, $"{e.GetType().Name}: {e.Message}"),
+    };
 
     // A batch without rows or slices: it asks only whether the silo answers.
     static bool IsProbe(ExpertBatch batch) => batch.NumRows == 0 && batch.Slices.Count == 0;
@@ -67,25 +67,26 @@ public sealed class ExpertBatchRunner(ExpertRegistry registry, ModelCatalog cata
     /// [rows, d_model] of <paramref name="dtype"/> on hidden's device: each row's weighted sum of the experts here that
     /// serve it (zero for the others), the values the data plane's reply would carry. The experts run on their
     /// executors, as a data-plane batch's do; an executor on another device gets the rows by a device-to-device copy.
-    /// A replica not hosted here is NOT_FOUND, a malformed message INVALID_ARGUMENT, as the data plane answers them.
+    /// A failure throws an RpcException with the status the data plane would answer (a replica not hosted here
+    /// NOT_FOUND, a malformed message INVALID_ARGUMENT, anything else INTERNAL).
     /// </summary>
     public async Task<Tensor> RunInProcess(string model, int layer, Tensor hidden, IReadOnlyList<ExpertSlice> slices, ScalarType dtype)
     {
-        IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>[] work;
         try
         {
-            work = Plan(model, layer, (int)hidden.size(1), (int)hidden.size(0), slices).ToArray();
+            return await PartialInProcess(Plan(model, layer, (int)hidden.size(1), (int)hidden.size(0), slices).ToArray(), layer, hidden, dtype);
         }
-        catch (ArgumentException e)
+        catch (Exception e)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            throw new RpcException(StatusOf(e));
         }
-        catch (KeyNotFoundException e)
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, e.Message));
-        }
+    }
+
+    // As Partial, in tensors: one device's sum already in `dtype`; several devices' float32 sums added, then converted.
+    async Task<Tensor> PartialInProcess(IGrouping<DeviceExecutor, (ExpertSlice Slice, HostedExpert Expert)>[] work, int layer, Tensor hidden,
+        ScalarType dtype)
+    {
         if (work.Length == 1) return await work[0].Key.Run(() => ComputeInProcess(hidden, layer, work[0].ToArray(), dtype));
-        // Several devices: their float32 sums added in the order the data plane adds them, then converted once.
         var partials = await Task.WhenAll(work.Select(group => group.Key.Run(() => ComputeInProcess(hidden, layer, group.ToArray(), ScalarType.Float32))));
         // The sums are inference tensors, and this thread (whichever the await resumed on) is not in inference mode by itself.
         using var inference = inference_mode();

@@ -39,10 +39,10 @@ public static class RexSiloBuilderExtensions
         var loadFormat = LoadFormats.Parse(options.LoadFormat);
         var overrides = HfOverrides.Parse(options.HfOverrides, $"{RexOptions.Section}:{nameof(options.HfOverrides)}");
         var cpuExecutors = isExpert ? devices.Count(d => d.Device.type == TorchSharp.DeviceType.CPU) : 0;
-        var isGateway = roles.Contains(SiloRoles.Gateway);
+        var engineThreads = roles.Contains(SiloRoles.Gateway) ? 1 : 0;
         // A gateway that hosts experts too waits for them each layer rather than computing beside them: its engine
         // thread does not count apart from its CPU executors for the kernels' threads (libtorch's still do).
-        TorchThreads.Configure(options.TorchThreads, (isGateway ? 1 : 0) + cpuExecutors, Math.Max(isGateway ? 1 : 0, cpuExecutors));
+        TorchThreads.Configure(options.TorchThreads, engineThreads + cpuExecutors, Math.Max(engineThreads, cpuExecutors));
         HostMemory.KeepFreedTensors();
 
         var metadata = new Dictionary<string, string> { [SiloRoles.RolesKey] = string.Join(',', roles) };
