@@ -12,13 +12,14 @@
 #   rex_local    rex bench, local engine, at each batch size, on the DBRX-width model (dummy bf16 weights)
 #   rex_cluster  rex bench on a gateway and expert silos sharing the device, each concurrency, with the step profile
 #   torch        dbrx_torch.py: its fixture check, then eager and CUDA-graph decode on the same model
+#   rex_embedded rex bench on the embedded default: one gateway process that hosts every expert itself (in process)
 #   hf           transformers' generate on the same model, only when a minute or more is left
 # Output, in $OUT (default bench/gpu/out), three files: all.log (everything printed), KIND-DATE.json (the results,
 # rewritten after every step; report.py says what it holds) and details.tar.gz (every step's log and JSON).
 # Settings (environment): REX_GPU_BUDGET (seconds, 360), REX_GPU_DEVICE (cuda:0; cpu rehearses the run on a machine
 # without a GPU, see rehearse.sh), REX_GPU_SHAPE ("6144 48 8 10752": d_model, heads, KV heads, expert FFN width),
 # REX_GPU_LAYERS (default: what fits a KV cache of REX_GPU_KV_BATCH (64) x REX_GPU_KV_TOKENS (2048) tokens),
-# REX_GPU_BATCHES ("1 8 64"), REX_GPU_INPUT (128), REX_GPU_OUTPUT (128), REX_GPU_SILOS (2), REX_GPU_REBUILD
+# REX_GPU_BATCHES ("1 8 64"), REX_GPU_CLUSTER_BATCHES (rex_cluster's; default REX_GPU_BATCHES), REX_GPU_INPUT (128), REX_GPU_OUTPUT (128), REX_GPU_SILOS (2), REX_GPU_REBUILD
 # (auto|always|never), REX_GPU_PARITY_CASES (prompts per fixture; default all), REX_GPU_PARITY_CLUSTER_BF16 (0 skips
 # the bf16 clusters, which parity records but does not judge; default 1), REX_GPU_STEPS (the steps to run, e.g.
 # "binding rex_cluster torch" for a rerun; setup always runs; default all), REX_GPU_TORCH_THREADS (each cluster process's, 2),
@@ -34,6 +35,7 @@ py=${REX_GPU_PYTHON:-python3}
 device=${REX_GPU_DEVICE:-cuda:0}
 torch_device=$([[ $device == cuda* ]] && echo cuda || echo cpu)
 batches=${REX_GPU_BATCHES:-1 8 64}
+cluster_batches=${REX_GPU_CLUSTER_BATCHES:-$batches} # the cluster's concurrencies (a rerun may want only some)
 input=${REX_GPU_INPUT:-128}
 output=${REX_GPU_OUTPUT:-128}
 read -r d_model heads kv_heads ffn <<< "${REX_GPU_SHAPE:-6144 48 8 10752}"
@@ -203,11 +205,41 @@ step_rex_cluster() {
     --timeout "$((left > 30 ? left - 10 : 20))" | tail -1) || { tail -n 20 "$state"/*.log; return 1; }
   echo "cluster up: $url"
   [ "$torch_device" = cuda ] && nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader
-  for c in $batches; do
+  for c in $cluster_batches; do
     "${rex[@]}" bench --server "$url" --concurrency "$c" --requests "$c" --input-len "$input" --output-len "$output" \
       --warmup-seconds 0 --json > "$work/rex-cluster-c$c.json" 2> "$work/rex-cluster-c$c.err" ||
       { tail -c 2000 "$work/rex-cluster-c$c.err"; return 1; } # stderr: the progress bar, and any error
     echo "cluster, concurrency $c: $(cat "$work/rex-cluster-c$c.json")"
+  done
+}
+
+# The quick start's layout at DBRX width: one gateway process with both roles on the device, its experts called in
+# process (no serialization, no loopback gRPC), loaded as rex_cluster loads its cluster.
+step_rex_embedded() {
+  write_config
+  gpu_memory
+  local log=$work/embedded.log url="" head_dim=$((d_model / heads)) deadline
+  local kv_bytes=$((2 * ${REX_GPU_KV_BATCH:-64} * ${REX_GPU_KV_TOKENS:-2048} * kv_heads * head_dim * 2 * layers))
+  "${rex[@]:0:3}" "$root/app/Rex.Gateway.dll" --Rex:Model="$work/model" --Rex:LoadFormat=dummy --Rex:DType=bfloat16 \
+    --Rex:Devices="$device" --Rex:GatewayDevice="$device" --Rex:KvCacheBytes="$kv_bytes" --Rex:Port=0 --Rex:HttpPort=0 \
+    --Rex:TorchThreads="${REX_GPU_TORCH_THREADS:-2}" --Logging:LogLevel:Orleans=Warning > "$log" 2>&1 &
+  deadline=$((${REX_GPU_STEP_DEADLINE:-$(($(date +%s) + 600))} - 10))
+  while [ -z "$url" ]; do
+    url=$(grep -oP 'Rex gateway serving \S+ on \K\S+' "$log" | head -1)
+    if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 $! 2>/dev/null; then tail -n 20 "$log"; return 1; fi
+    sleep 1
+  done
+  echo "embedded gateway: $url"
+  # Ready once a request is served: the experts activate in the gateway's own silo after it starts listening.
+  until "${rex[@]}" generate --server "$url" --token-ids 1,2,3 --max-tokens 2 > /dev/null 2>&1; do
+    if [ "$(date +%s)" -gt "$deadline" ] || ! kill -0 $! 2>/dev/null; then tail -n 20 "$log"; return 1; fi
+    sleep 2
+  done
+  for c in $batches; do
+    "${rex[@]}" bench --server "$url" --concurrency "$c" --requests "$c" --input-len "$input" --output-len "$output" \
+      --warmup-seconds 0 --json > "$work/rex-embedded-c$c.json" 2> "$work/rex-embedded-c$c.err" ||
+      { tail -c 2000 "$work/rex-embedded-c$c.err"; return 1; }
+    echo "embedded, concurrency $c: $(cat "$work/rex-embedded-c$c.json")"
   done
 }
 
@@ -236,7 +268,7 @@ skip_reason() {
       elif [ ! -f "$pack/torchsharp-native.tar.xz" ]; then
         echo "no $pack/torchsharp-native.tar.xz (pack.sh --binding-source) to build from"
       fi ;;
-    parity | rex_local | rex_cluster) binding_ran || echo "Rex does not run on $device (binding step)" ;;
+    parity | rex_local | rex_cluster | rex_embedded) binding_ran || echo "Rex does not run on $device (binding step)" ;;
     bandwidth | torch) "$py" -c 'import torch' 2>/dev/null || echo "$py has no torch" ;;
     hf)
       if ! "$py" -c 'import torch, transformers' 2>/dev/null; then echo "$py has no torch and transformers"
@@ -259,7 +291,7 @@ fi
 
 # name, most seconds it may take (of a 360 s budget), and the seconds it keeps for itself from the steps before it
 plan=("setup 60 10" "binding 60 15" "rebuild 200 0" "parity 90 20" "bandwidth 30 5" "rex_local 100 30"
-  "rex_cluster 130 40" "torch 90 30" "hf 150 0")
+  "rex_cluster 130 40" "torch 90 30" "rex_embedded 100 30" "hf 150 0")
 deadline=$(($(date +%s) + ${REX_GPU_BUDGET:-360}))
 left() { echo $((deadline - $(date +%s))); }
 

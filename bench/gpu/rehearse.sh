@@ -49,15 +49,16 @@ check(f"{', '.join(supported)} pass parity (local float32 and bfloat16, cluster 
       all(r.get("parity", {}).get(name) is True for name in supported))
 check("a fixture of a family Rex does not read is reported, not a failure",
       all(d["verdict"] in ("pass", "unsupported") for d in r.get("parity_detail", {}).values()))
-for series in ("rex_local", "rex_cluster"):
+for series in ("rex_local", "rex_cluster", "rex_embedded"):
     check(f"{series} at batch 1 and 8: TPOT and tokens/s", all(
         r.get(series, {}).get(b, {}).get("tpot_ms", 0) > 0 and r[series][b]["tokens_per_second"] > 0 for b in ("1", "8")))
-check("the cluster's step profile", "1" in r.get("cluster_step_profile", {}))
+check("the cluster's and the embedded gateway's step profiles",
+      all("1" in r.get(f"{layout}_step_profile", {}) for layout in ("cluster", "embedded")))
 steps = {s["name"]: s for s in r.get("steps", [])}
-check("every step has a status; a skipped one says why", len(steps) == 9 and all(
+check("every step has a status; a skipped one says why", len(steps) == 10 and all(
     s["status"] == "ok" or (s["status"] == "skipped" and s["reason"]) for s in steps.values()))
-check("setup, binding, parity, rex_local and rex_cluster ran", all(steps.get(n, {}).get("status") == "ok"
-      for n in ("setup", "binding", "parity", "rex_local", "rex_cluster")))
+check("setup, binding, parity, rex_local, rex_cluster and rex_embedded ran", all(steps.get(n, {}).get("status") == "ok"
+      for n in ("setup", "binding", "parity", "rex_local", "rex_cluster", "rex_embedded")))
 if steps.get("torch", {}).get("status") == "ok":
     check("with torch: the bandwidth, the roofline and the eager peer", r["bandwidth_gb_s"] and
           all(r["roofline_tokens_per_second"].get(b) and r["torch_eager"].get(b) for b in ("1", "8")))

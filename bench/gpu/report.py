@@ -4,12 +4,14 @@
   parity                              fixture -> true when it passed (parity_detail: pass/fail/unsupported and why)
   bandwidth_gb_s                      the measured device-to-device copy bandwidth (read + write)
   roofline_tokens_per_second          batch -> batch / (bytes one decode step must read / bandwidth)
-  rex_local, rex_cluster,             batch (concurrency) -> {tpot_ms, tokens_per_second}: Rex's local engine and its
-  torch_eager, torch_graph            cluster (`rex bench`: TPOT p50, output tokens/s with prefill), dbrx_torch.py's
-                                      eager and CUDA-graph modes (ms per decode step, decode tokens/s)
-  roofline_fraction                   each of those four: decode tokens/s (batch / TPOT) over the roofline
-  targets                             issue 18's targets, judged on these figures (null where a figure is missing)
-  cluster_step_profile, binding, transformers, torch_fixture_check, conditions, steps: the rest of what was measured
+  rex_local, rex_cluster,             batch (concurrency) -> {tpot_ms, tokens_per_second}: Rex's local engine, its
+  rex_embedded,                       cluster and its embedded default (`rex bench`: TPOT p50, output tokens/s with
+  torch_eager, torch_graph            prefill), dbrx_torch.py's eager and CUDA-graph modes (ms per decode step, decode
+                                      tokens/s)
+  roofline_fraction                   each of those five: decode tokens/s (batch / TPOT) over the roofline
+  targets                             issues 18's and 21's targets, judged on these figures (null where one is missing)
+  cluster_step_profile,               per concurrency, the gateway's ms per step in each phase (cluster, embedded)
+  embedded_step_profile, binding, transformers, torch_fixture_check, conditions, steps: the rest of what was measured
 Torch-free (dbrx_shape.py gives the bytes). Usage:
   report.py --work DIR --out DIR [--summary]   write the JSON (and print the one-screen summary)
   report.py --table RESULT.json                the README's table of a result
@@ -26,7 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dbrx_shape import DbrxConfig, roofline_tokens_per_second  # noqa: E402
 
-SERIES = ("rex_local", "rex_cluster", "torch_eager", "torch_graph")
+SERIES = ("rex_local", "rex_cluster", "rex_embedded", "torch_eager", "torch_graph")
 
 
 def load(path, default=None):
@@ -64,14 +66,18 @@ def torch_series(run, mode):
     return series
 
 
-def step_profiles(work):
-    """Per concurrency, the gateway's mean step in ms and each phase's ms per step."""
+def step_profiles(work, layout):
+    """Per concurrency, the gateway's mean step in ms and each phase's ms per step (layout: cluster or embedded)."""
     profiles = {}
-    for c, path in by_batch(glob.glob(os.path.join(work, "rex-cluster-c*.json"))):
+    for c, path in by_batch(glob.glob(os.path.join(work, f"rex-{layout}-c*.json"))):
         p = (load(path) or {}).get("step_seconds")
         if p and p.get("steps"):
-            profiles[c] = {k: round(v / p["steps"] * 1e3, 3) for k, v in p.items() if k != "steps"}
-            profiles[c]["steps"] = p["steps"]
+            # Phases are seconds summed over the steps, step_bytes the bytes summed; the bandwidth is already a rate.
+            profiles[c] = {k: round(v / p["steps"] * 1e3, 3) for k, v in p.items()
+                           if k not in ("steps", "step_bytes", "achieved_bandwidth_gbs")}
+            profiles[c] |= {k: p[k] for k in ("steps", "achieved_bandwidth_gbs") if k in p}
+            if "step_bytes" in p:
+                profiles[c]["step_bytes"] = round(p["step_bytes"] / p["steps"])
     return profiles
 
 
@@ -97,6 +103,10 @@ def targets(result):
                                                         decode("torch_eager", "64")),
         "rex_cluster_batch64_at_least_torch_eager": judge(decode("rex_cluster", "64"), lambda r, t: r >= t,
                                                           decode("torch_eager", "64")),
+        "embedded_tpot_batch1_within_5pct_of_local": judge(get("rex_embedded", "1", "tpot_ms"), lambda e, l: e <= 1.05 * l,
+                                                           get("rex_local", "1", "tpot_ms")),
+        "embedded_tpot_batch8_within_5pct_of_local": judge(get("rex_embedded", "8", "tpot_ms"), lambda e, l: e <= 1.05 * l,
+                                                           get("rex_local", "8", "tpot_ms")),
     }
 
 
@@ -116,6 +126,7 @@ def build(work):
         "roofline_tokens_per_second": {},
         "rex_local": rex_series(work, "rex-local-b*.json", lambda r: r["tpot_seconds"]),
         "rex_cluster": rex_series(work, "rex-cluster-c*.json", lambda r: r["tpot_seconds"]["p50"]),
+        "rex_embedded": rex_series(work, "rex-embedded-c*.json", lambda r: r["tpot_seconds"]["p50"]),
         "torch_eager": torch_series(torch_run, "eager"),
         "torch_graph": torch_series(torch_run, "graph"),
     }
@@ -133,7 +144,8 @@ def build(work):
     result["targets"] = targets(result)
     result["parity_detail"] = {name: {k: v for k, v in f.items() if k in ("family", "verdict", "reason")}
                                | {"failures": failures(f)} for name, f in parity.items()}
-    result["cluster_step_profile"] = step_profiles(work)
+    result["cluster_step_profile"] = step_profiles(work, "cluster")
+    result["embedded_step_profile"] = step_profiles(work, "embedded")
     result["binding"] = load(os.path.join(work, "binding.json"))
     hf = load(os.path.join(work, "hf_sdpa.json"))
     result["transformers"] = {str(r["batch"]): figure(r["decode_ms_per_step"] / 1e3, r["decode_tokens_per_s"])
@@ -184,8 +196,8 @@ def cell(result, series, b):
 
 def table(result) -> str:
     batches = sorted({b for s in SERIES for b in result[s]} | set(result["roofline_tokens_per_second"]), key=int)
-    lines = ["| batch | roofline | Rex local | Rex cluster | PyTorch eager | PyTorch CUDA graph |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| batch | roofline | Rex local | Rex cluster | Rex embedded | PyTorch eager | PyTorch CUDA graph |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for b in batches:
         roof = result["roofline_tokens_per_second"].get(b)
         lines.append(f"| {b} | {f'{roof:,.0f} tok/s' if roof else '-'} | "
@@ -215,9 +227,12 @@ def summary(result, path) -> str:
         lines += [f"  {n}: {f[:150]}" for f in d["failures"][:3]]
     lines.append(f"bandwidth: {result['bandwidth_gb_s'] or '-'} GB/s; TPOT, output tokens/s (decode as a share of the roofline):")
     lines.append(table(result))
-    for conc, p in result["cluster_step_profile"].items():
-        phases = ", ".join(f"{k} {v:.2f}" for k, v in p.items() if k not in ("steps", "total"))
-        lines.append(f"cluster c{conc}: {p.get('total', 0):.2f} ms/step: {phases}")
+    for layout in ("cluster", "embedded"):
+        for conc, p in result.get(f"{layout}_step_profile", {}).items():
+            phases = ", ".join(f"{k} {v:.2f}" for k, v in p.items()
+                               if k not in ("steps", "total", "step_bytes", "achieved_bandwidth_gbs"))
+            bandwidth = f", {p['achieved_bandwidth_gbs']:.0f} GB/s" if p.get("achieved_bandwidth_gbs") else ""
+            lines.append(f"{layout} c{conc}: {p.get('total', 0):.2f} ms/step{bandwidth}: {phases}")
     lines.append("targets: " + "; ".join(f"{k} {'-' if v is None else 'yes' if v else 'NO'}" for k, v in result["targets"].items()))
     lines.append(f"results: {path}")
     return "\n".join(lines)

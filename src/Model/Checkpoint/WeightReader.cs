@@ -53,7 +53,11 @@ public sealed class WeightReader(IModelWeights weights, ModelConfig config, Comp
             case FusedExpertTensorNames fused:
                 var (first, ffn) = ((long)expert * config.Moe.IntermediateSize, config.Moe.IntermediateSize);
                 Tensor down;
-                using (var downTransposed = Rows(fused.DownTransposed(layer), first, ffn)) down = downTransposed.t().contiguous();
+                // The transposed view is disposed too: a view left to the finalizer keeps the stored rows alive, a
+                // third of every expert's bytes again (a DBRX-width model on one H200 ran out of memory while loading).
+                using (var downTransposed = Rows(fused.DownTransposed(layer), first, ffn))
+                using (var view = downTransposed.t())
+                    down = view.contiguous();
                 using (var gate = Rows(fused.Gate(layer), first, ffn))
                 using (var up = Rows(fused.Up(layer), first, ffn))
                     return new ExpertGlu(activation, gate, up, down);

@@ -23,6 +23,19 @@ public sealed class WeightReaderTests
     }
 
     [Fact]
+    public void AnExpertLeavesNoTensorAliveOnceDisposed()
+    {
+        // A tensor left to the finalizer keeps its storage alive until a collection: at DBRX width on a GPU the
+        // transposed view of each expert's down rows held a third of the experts' bytes again and the load ran out.
+        using var checkpoint = SafetensorsCheckpoint.Open(TestPaths.DbrxTiny);
+        var config = ModelConfigReader.ReadDirectory(TestPaths.DbrxTiny);
+        var reader = new WeightReader(checkpoint, config, ComputePlacement.Cpu);
+        var live = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        reader.Expert(layer: 1, expert: 5).Dispose();
+        Assert.Equal(live, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
     public void AnExpertHostOfAPerExpertLayoutReadsOnlyItsThreeTensors()
     {
         var path = FixtureCases.Path("qwen3_moe");
