@@ -40,6 +40,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>What the process wrote to stderr so far (an unhandled exception's trace, for one that crashed).</summary>
     public string Error => process.Error;
 
+    /// <summary>What the process wrote to stdout so far (its log).</summary>
+    public string Output => process.Output;
+
     /// <summary>The process's REX_HOME (where the built-in model is written).</summary>
     public string Home => home.Path;
 
