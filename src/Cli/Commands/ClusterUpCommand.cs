@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Net;
 using System.Text.RegularExpressions;
 using Rex.Cli.Cluster;
 using Rex.Client;
@@ -74,6 +75,12 @@ internal static partial class ClusterUpCommand
             if (ClusterState.Read(directory) is { } running && running.Processes.Any(p => ChildProcesses.IsRunning(p.Pid, Program(p))))
                 throw new InvalidOperationException($"a cluster started from {directory} is still running (gateway {running.Gateways.FirstOrDefault()}); run `rex cluster down` first");
 
+            // A port another process holds would end the gateway during its start, with a stack trace in its log: say so
+            // before anything starts, naming the holder and the flag.
+            for (var g = 0; g < gatewayCount; g++)
+                foreach (var (flag, first) in new[] { ("--port", parse.GetValue(port)), ("--http-port", parse.GetValue(httpPort)) })
+                    if (PortOf(first, g) is > 0 and var fixedPort && PortInUse.Check(IPAddress.Loopback, fixedPort) is { } conflict)
+                        throw new InvalidOperationException($"{conflict}: stop it, or give {flag} another port (0 picks a free one)");
             // Checked here, so a bad value fails with one error before any process starts; the processes get the text.
             var loadFormat = parse.GetValue(model.LoadFormat)!;
             _ = LoadFormats.Parse(loadFormat);
