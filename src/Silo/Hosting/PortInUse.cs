@@ -11,7 +11,20 @@ namespace Rex.Silo.Hosting;
 public static class PortInUse
 {
     /// <summary>
-    /// Null when <paramref name="port"/> is free on <paramref name="host"/>; else a sentence naming the port and, where
+    /// The first of a program's listening settings whose fixed port another process holds, as one sentence that names
+    /// the holder and the setting to change; null when all are free (or left at 0, for a free one).
+    /// </summary>
+    public static string? FirstConflict(params (string Setting, string Host, int Port)[] listeners)
+    {
+        foreach (var (setting, host, port) in listeners)
+            if (port > 0 && IPAddress.TryParse(host, out var address) && Check(address, port) is { } conflict)
+                return $"{conflict}: stop it, or set {setting} to another port (--{setting}=N; 0 picks a free one)";
+        return null;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="port"/> is free on <paramref name="host"/> (or cannot be tried here: the server's own
+    /// error will say why); else a sentence naming the port and, where
     /// this system says (Linux's /proc, for a process this user may inspect), the process listening on it.
     /// </summary>
     public static string? Check(IPAddress host, int port)
@@ -27,6 +40,10 @@ public static class PortInUse
             var owner = ListeningProcess(port);
             return $"port {port} on {host} is {(e.SocketErrorCode == SocketError.AccessDenied ? "not open to this user" : "in use")}" +
                 (owner is null ? "" : $" by {owner}");
+        }
+        catch (SocketException)
+        {
+            return null;
         }
     }
 

@@ -100,4 +100,13 @@ public sealed class RexOptions
 
     /// <summary>Address other silos reach this one on, and the only one its Orleans ports listen on (Redis clustering).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The fixed ports this process listens on (a 0 picks a free one), with the setting that names each.</summary>
+    public (string Setting, string Host, int Port)[] ListeningPorts() =>
+    [
+        ($"{Section}:{nameof(SiloPort)}", AdvertisedAddress, SiloPort),
+        ($"{Section}:{nameof(OrleansGatewayPort)}", AdvertisedAddress, OrleansGatewayPort),
+        ($"{Section}:{nameof(DataPlanePort)}", DataPlaneHost, SiloRoles.Parse(Roles).Contains(SiloRoles.Expert) ? DataPlanePort : 0),
+        ($"{Section}:{nameof(MetricsPort)}", MetricsHost, MetricsPort),
+    ];
 }
