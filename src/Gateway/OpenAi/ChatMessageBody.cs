@@ -4,12 +4,15 @@ using Rex.Model.Tokenization;
 
 namespace Rex.Gateway.OpenAi;
 
-/// <summary>One message of a chat request: a role and content, which is text or an array of {type: "text", text} parts.</summary>
+/// <summary>One message of a chat request: a role and content, which is text or an array of {type: "text", text} parts, and an optional name.</summary>
 public sealed class ChatMessageBody : JsonBody
 {
     public string? Role { get; init; }
 
     public JsonElement? Content { get; init; }
+
+    /// <summary>OpenAI's participant name: accepted, and not rendered (the chat template is given role and content).</summary>
+    public string? Name { get; init; }
 
     /// <param name="field">The message's place in the body ("messages[2]").</param>
     public ChatMessage ToMessage(string field)
