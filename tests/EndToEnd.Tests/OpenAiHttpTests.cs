@@ -182,9 +182,12 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
     public async Task FieldsOpenAisClientsSendWithValuesThisServerHonoursChangeNothing()
     {
         var plain = Hello(6);
+        plain["messages"]!.AsArray().Insert(0, new JsonObject { ["role"] = "assistant", ["content"] = "Hi" });
         var (_, expected) = await Post("chat/completions", plain);
-        var request = Hello(6);
-        request["messages"]![0]!["name"] = "ada";
+        var request = plain.DeepClone().AsObject();
+        request["messages"]![0]!["refusal"] = null;
+        request["messages"]![0]!["tool_calls"] = new JsonArray();
+        request["messages"]![1]!["name"] = "ada";
         request["response_format"] = new JsonObject { ["type"] = "text" };
         request["logit_bias"] = new JsonObject();
         request["user"] = "user-1";
@@ -194,13 +197,28 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
         request["service_tier"] = "auto";
         request["tools"] = new JsonArray();
         request["tool_choice"] = "none";
+        request["functions"] = new JsonArray();
+        request["function_call"] = "auto";
+        request["modalities"] = new JsonArray("text");
+        request["prediction"] = new JsonObject { ["type"] = "content", ["content"] = "Hello" };
+        request["reasoning_effort"] = "low";
+        request["verbosity"] = "low";
+        request["prompt_cache_key"] = "k";
+        request["prompt_cache_retention"] = "in_memory";
+        request["safety_identifier"] = "s";
 
         var (status, body) = await Post("chat/completions", request);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal((string?)expected["choices"]![0]!["message"]!["content"], (string?)body["choices"]![0]!["message"]!["content"]);
-        var completion = new JsonObject { ["prompt"] = FoxText, ["max_tokens"] = 4, ["echo"] = false, ["best_of"] = 1, ["suffix"] = "", ["user"] = "u", ["logit_bias"] = new JsonObject() };
-        Assert.Equal(HttpStatusCode.OK, (await Post("completions", completion)).Status);
+        var completion = new JsonObject
+        {
+            ["prompt"] = FoxText, ["max_tokens"] = 4, ["echo"] = false, ["best_of"] = 1, ["suffix"] = "", ["user"] = "u", ["logit_bias"] = new JsonObject(),
+            ["stream"] = true, ["stream_options"] = new JsonObject { ["include_usage"] = true, ["include_obfuscation"] = false },
+        };
+        using var streamed = await gateway.Http.PostAsync($"{gateway.V1}/completions", Content(completion));
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        Assert.NotNull(Events(await streamed.Content.ReadAsStringAsync())[^1]["usage"]);
     }
 
     [Fact]
@@ -257,8 +275,15 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
         { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}""", 400, "response_format", "response_format of type 'json_object' is not supported" },
         { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}}""", 400, "response_format", "response_format of type 'json_schema' is not supported" },
         { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""", 400, "tools", "tools are not supported" },
-        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}""", 400, "tool_choice", "tool_choice 'required' is not supported" },
-        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tool_choice": {"type": "function", "function": {"name": "f"}}}""", 400, "tool_choice", "tool_choice naming a tool is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}""", 400, "tool_choice", "tool_choice other than 'none' or 'auto' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tool_choice": {"type": "function", "function": {"name": "f"}}}""", 400, "tool_choice", "tool_choice other than 'none' or 'auto' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "functions": [{"name": "f"}]}""", 400, "functions", "functions are not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "function_call": {"name": "f"}}""", 400, "function_call", "function_call other than 'none' or 'auto' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "modalities": ["text", "audio"]}""", 400, "modalities", "modalities other than 'text' are not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "audio": {"voice": "alloy", "format": "wav"}}""", 400, "audio", "audio is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "web_search_options": {}}""", 400, "web_search_options", "web_search_options is not supported" },
+        { "chat/completions", """{"messages": [{"role": "assistant", "content": null, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}]}""", 400, "messages[0].tool_calls", "messages[0].tool_calls are not supported" },
+        { "chat/completions", """{"messages": [{"role": "tool", "content": "sunny", "tool_call_id": "c"}]}""", 400, "messages[0].tool_call_id", "messages[0].tool_call_id is not supported" },
         { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "logit_bias": {"-1": 1}}""", 400, "logit_bias", "logit_bias holds token id -1, outside the vocabulary" },
     };
 
