@@ -45,13 +45,14 @@ public sealed class EmbeddedGatewayTests(FixtureModelGateway gateway) : IClassFi
 
     public static TheoryData<string, string> BadRequests => new()
     {
+        { "logit_bias", "logit_bias holds token id 100352, outside the vocabulary [0, 100352)" },
+        { "logit_bias value", "logit_bias values must be in [-100, 100], got 150 for token 5" },
         { "empty", "prompt must not be empty" },
         { "no prompt", "prompt: give text or token_ids" },
         { "token id", "prompt holds token id 100352, outside the vocabulary [0, 100352)" },
         { "temperature", "temperature must be a finite number >= 0" },
         { "top_p", "top_p must be in (0, 1]" },
         { "max_tokens", "max_tokens must be at least 1" },
-        { "model", "model: 'gpt-4' is not served here (this gateway serves 'dbrx-tiny')" },
         { "too long", "prompt has 2049 tokens, more than max_model_len (2048)" },
         { "prompt + max_tokens", "max_tokens: prompt (3 tokens) plus max_tokens (2046) is 2049, more than max_model_len (2048)" },
         { "top_k", "top_k must be -1, 0 (both: no limit) or a positive count" },
@@ -62,6 +63,16 @@ public sealed class EmbeddedGatewayTests(FixtureModelGateway gateway) : IClassFi
         { "stop_token_ids", "stop_token_ids holds -1, outside the vocabulary" },
         { "text chars", "text has 1048577 characters, more than MaxPromptChars (1048576)" },
     };
+
+    [Fact]
+    public async Task AModelThisGatewayDoesNotServeIsNotFound()
+    {
+        var request = new GenerateRequest { Model = "gpt-4", TokenIds = new TokenIds { Ids = { 1, 2, 3 } } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.GenerateAsync(request));
+
+        Assert.Equal((StatusCode.NotFound, "model: 'gpt-4' is not served here (this gateway serves 'dbrx-tiny')"), (error.StatusCode, error.Status.Detail));
+    }
 
     [Theory]
     [MemberData(nameof(BadRequests))]
@@ -76,7 +87,8 @@ public sealed class EmbeddedGatewayTests(FixtureModelGateway gateway) : IClassFi
             case "temperature": request.Sampling.Temperature = -1; break;
             case "top_p": request.Sampling.TopP = 1.5; break;
             case "max_tokens": request.Sampling.MaxTokens = 0; break;
-            case "model": request.Model = "gpt-4"; break;
+            case "logit_bias": request.Sampling.LogitBias[100352] = 1; break;
+            case "logit_bias value": request.Sampling.LogitBias[5] = 150; break;
             case "too long": request.TokenIds.Ids.AddRange(Enumerable.Repeat(5, 2046)); break;
             case "prompt + max_tokens": request.Sampling.MaxTokens = 2046; break;
             case "top_k": request.Sampling.TopK = -2; break;

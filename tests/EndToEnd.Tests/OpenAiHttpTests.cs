@@ -160,6 +160,84 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
             ((string?)model["id"], (string?)model["object"], (string?)model["owned_by"], (int)model["max_model_len"]!));
     }
 
+    [Fact]
+    public async Task AModelIsRetrievedByItsIdAsTheListShowsIt()
+    {
+        var listed = JsonNode.Parse(await gateway.Http.GetStringAsync($"{gateway.V1}/models"))!["data"]![0]!;
+
+        var model = JsonNode.Parse(await gateway.Http.GetStringAsync($"{gateway.V1}/models/dbrx-tiny"))!;
+
+        Assert.Equal(listed.ToJsonString(), model.ToJsonString());
+        foreach (var unknown in (string[])["gpt-4", "org/dbrx-tiny"])
+        {
+            using var response = await gateway.Http.GetAsync($"{gateway.V1}/models/{unknown}");
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+            Assert.Equal(("model_not_found", "model", $"model: '{unknown}' is not served here (this gateway serves 'dbrx-tiny')"),
+                ((string?)error["code"], (string?)error["param"], (string?)error["message"]));
+        }
+    }
+
+    [Fact]
+    public async Task FieldsOpenAisClientsSendWithValuesThisServerHonoursChangeNothing()
+    {
+        var plain = Hello(6);
+        plain["messages"]!.AsArray().Insert(0, new JsonObject { ["role"] = "assistant", ["content"] = "Hi" });
+        var (_, expected) = await Post("chat/completions", plain);
+        var request = plain.DeepClone().AsObject();
+        request["messages"]![0]!["refusal"] = null;
+        request["messages"]![0]!["tool_calls"] = new JsonArray();
+        request["messages"]![1]!["name"] = "ada";
+        request["response_format"] = new JsonObject { ["type"] = "text" };
+        request["logit_bias"] = new JsonObject();
+        request["user"] = "user-1";
+        request["metadata"] = new JsonObject { ["purpose"] = "test" };
+        request["store"] = false;
+        request["parallel_tool_calls"] = true;
+        request["service_tier"] = "auto";
+        request["tools"] = new JsonArray();
+        request["tool_choice"] = "none";
+        request["functions"] = new JsonArray();
+        request["function_call"] = "auto";
+        request["modalities"] = new JsonArray("text");
+        request["prediction"] = new JsonObject { ["type"] = "content", ["content"] = "Hello" };
+        request["reasoning_effort"] = "low";
+        request["verbosity"] = "low";
+        request["prompt_cache_key"] = "k";
+        request["prompt_cache_retention"] = "in_memory";
+        request["safety_identifier"] = "s";
+
+        var (status, body) = await Post("chat/completions", request);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal((string?)expected["choices"]![0]!["message"]!["content"], (string?)body["choices"]![0]!["message"]!["content"]);
+        var completion = new JsonObject
+        {
+            ["prompt"] = FoxText, ["max_tokens"] = 4, ["echo"] = false, ["best_of"] = 1, ["suffix"] = "", ["user"] = "u", ["logit_bias"] = new JsonObject(),
+            ["stream"] = true, ["stream_options"] = new JsonObject { ["include_usage"] = true, ["include_obfuscation"] = false },
+        };
+        using var streamed = await gateway.Http.PostAsync($"{gateway.V1}/completions", Content(completion));
+        Assert.Equal(HttpStatusCode.OK, streamed.StatusCode);
+        Assert.NotNull(Events(await streamed.Content.ReadAsStringAsync())[^1]["usage"]);
+    }
+
+    [Fact]
+    public async Task LogitBiasOnACompletionForcesItsTokenAsOverGrpc()
+    {
+        const int Fox = 39935; // " fox"
+        var request = new JsonObject { ["prompt"] = FoxText, ["max_tokens"] = 3, ["logit_bias"] = new JsonObject { [$"{Fox}"] = 100 } };
+
+        var (_, body) = await Post("completions", request);
+
+        var grpc = await gateway.Client.GenerateAsync(new GenerateRequest
+        {
+            Text = FoxText,
+            Sampling = new SamplingParameters { MaxTokens = 3, LogitBias = { [Fox] = 100 } },
+        });
+        Assert.Equal([Fox, Fox, Fox], grpc.TokenIds);
+        Assert.Equal((" fox fox fox", " fox fox fox"), ((string?)body["choices"]![0]!["text"], grpc.Text));
+    }
+
     public static TheoryData<string, string, int, string?, string> BadRequests => new()
     {
         { "completions", """{"prompt": ""}""", 400, "prompt", "prompt must not be empty" },
@@ -176,7 +254,14 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
         { "completions", """{"prompt": "hi", "stop": ["\udfff\ud800"]}""", 400, "stop", "stop is not valid UTF-8 text" },
         { "completions", """{"prompt": "hi",""", 400, null, "the body is not a valid JSON object" },
         { "completions", """{"prompt": "hi", "temperature": "hot"}""", 400, "temperature", "temperature has a value of the wrong type" },
-        { "completions", """{"prompt": "hi", "echo": true}""", 400, "echo", "echo is not a field this endpoint knows" },
+        { "completions", """{"prompt": "hi", "max_token": 5}""", 400, "max_token", "max_token is not a field this endpoint knows" },
+        { "completions", """{"prompt": "hi", "echo": true}""", 400, "echo", "echo is not supported" },
+        { "completions", """{"prompt": "hi", "best_of": 2}""", 400, "best_of", "best_of must be 1" },
+        { "completions", """{"prompt": "hi", "suffix": "end"}""", 400, "suffix", "suffix is not supported" },
+        { "completions", """{"prompt": "hi", "logit_bias": {"fox": 5}}""", 400, "logit_bias", "logit_bias keys must be token ids, got 'fox'" },
+        { "completions", """{"prompt": "hi", "logit_bias": {"100352": 5}}""", 400, "logit_bias", "logit_bias holds token id 100352, outside the vocabulary [0, 100352)" },
+        { "completions", """{"prompt": "hi", "logit_bias": {"5": -100.5}}""", 400, "logit_bias", "logit_bias values must be in [-100, 100], got -100.5 for token 5" },
+        { "completions", """{"prompt": "hi", "logit_bias": {"5": "high"}}""", 400, "logit_bias.5", "logit_bias.5 has a value of the wrong type" },
         { "completions", """{"prompt": ["one", "two"]}""", 400, "prompt", "prompt holds 2 prompts" },
         { "completions", """{"prompt": "hi", "stop": [1]}""", 400, "stop", "stop must be a string or an array of strings" },
         { "completions", """{"prompt": "hi", "stream": true, "top_p": 2}""", 400, "top_p", "top_p must be in (0, 1]" },
@@ -186,6 +271,20 @@ public sealed class OpenAiHttpTests(OpenAiGateway.Open gateway) : IClassFixture<
         { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "logprobs": true, "top_logprobs": 30}""", 400, "top_logprobs", "must be in [0, 20]" },
         { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 5000}""", 400, "max_tokens", "more than max_model_len (2048)" },
         { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "stream": true, "n": 3}""", 400, "n", "n must be 1" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi", "nmae": "ada"}]}""", 400, "messages[0].nmae", "messages[0].nmae is not a field this endpoint knows" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}""", 400, "response_format", "response_format of type 'json_object' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}}""", 400, "response_format", "response_format of type 'json_schema' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""", 400, "tools", "tools are not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}""", 400, "tool_choice", "tool_choice other than 'none' or 'auto' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tool_choice": {"type": "function", "function": {"name": "f"}}}""", 400, "tool_choice", "tool_choice other than 'none' or 'auto' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "functions": [{"name": "f"}]}""", 400, "functions", "functions are not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "function_call": {"name": "f"}}""", 400, "function_call", "function_call other than 'none' or 'auto' is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "modalities": ["text", "audio"]}""", 400, "modalities", "modalities other than 'text' are not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "audio": {"voice": "alloy", "format": "wav"}}""", 400, "audio", "audio is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "web_search_options": {}}""", 400, "web_search_options", "web_search_options is not supported" },
+        { "chat/completions", """{"messages": [{"role": "assistant", "content": null, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}]}""", 400, "messages[0].tool_calls", "messages[0].tool_calls are not supported" },
+        { "chat/completions", """{"messages": [{"role": "tool", "content": "sunny", "tool_call_id": "c"}]}""", 400, "messages[0].tool_call_id", "messages[0].tool_call_id is not supported" },
+        { "chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "logit_bias": {"-1": 1}}""", 400, "logit_bias", "logit_bias holds token id -1, outside the vocabulary" },
     };
 
     [Theory]

@@ -46,6 +46,7 @@ public sealed class PublicApiTests(FixtureModelGateway server) : IClassFixture<F
         var error = await Assert.ThrowsAsync<RpcException>(() => Client.DetokenizeAsync(new DetokenizeRequest { TokenIds = { -1 } }));
         Assert.Equal((StatusCode.InvalidArgument, "token_ids holds token id -1, outside the vocabulary [0, 100352)"), (error.StatusCode, error.Status.Detail));
         error = await Assert.ThrowsAsync<RpcException>(() => Client.TokenizeAsync(new TokenizeRequest { Model = "other", Text = "x" }));
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
         Assert.Contains("model: 'other' is not served here", error.Status.Detail);
     }
 
@@ -53,8 +54,12 @@ public sealed class PublicApiTests(FixtureModelGateway server) : IClassFixture<F
     public async Task TheStandardHealthServiceSaysServingAndReflectionListsTheServices()
     {
         using var channel = GrpcChannel.ForAddress(server.Address);
-        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        var health = new Health.HealthClient(channel);
+        // The server as a whole, and rex.v1.Rex by name (as grpc_health_probe -service and Kubernetes' grpc probe ask).
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "rex.v1.Rex" })).Status);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => health.CheckAsync(new HealthCheckRequest { Service = "rex.v1.Other" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
 
         using var reflection = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
         await reflection.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });

@@ -41,6 +41,8 @@ public static class ApiErrors
     public static RpcException ToRpc(Exception error, ServerCallContext context) => error switch
     {
         RpcException rpc => rpc,
+        // A model this gateway does not serve is not found, as OpenAI's and vLLM's HTTP APIs answer it (404).
+        ArgumentException { ParamName: "model" } model => new RpcException(new Status(StatusCode.NotFound, Describe(model))),
         ArgumentException argument => new RpcException(new Status(StatusCode.InvalidArgument, Describe(argument))),
         QueueFullException full => new RpcException(new Status(StatusCode.ResourceExhausted, full.Message)),
         NoExpertsException none => new RpcException(new Status(StatusCode.Unavailable, none.Message)),

@@ -39,17 +39,23 @@ public sealed class GenerationFront(LocalGateway gateway, ModelCatalog catalog, 
     ITokenizer Tokenizer(string field) => catalog.Directory.Tokenizer
         ?? throw new ArgumentException($"{field}: model '{catalog.Name}' has no tokenizer (its directory holds no tokenizer.json): send token ids", field);
 
-    /// <summary>
-    /// An empty name means the only model served here. The message quotes at most 64 characters of a wrong name: a
-    /// gRPC status travels in a trailer, and one holding a huge name breaks the client's header limit (.NET's 64 KiB),
-    /// failing every call on its connection.
-    /// </summary>
+    /// <summary>An empty name means the only model served here.</summary>
     public void CheckModel(string? model, string field = "model")
     {
         if (string.IsNullOrEmpty(model) || model == catalog.Name) return;
+        throw NotServed(model, field);
+    }
+
+    /// <summary>
+    /// The error for a model this gateway does not serve (NOT_FOUND, HTTP 404). The message quotes at most 64
+    /// characters of the name: a gRPC status travels in a trailer, and one holding a huge name breaks the client's
+    /// header limit (.NET's 64 KiB), failing every call on its connection.
+    /// </summary>
+    public ArgumentException NotServed(string model, string field = "model")
+    {
         // Cut before a surrogate pair, not through it: half a character cannot be written as JSON.
         var quoted = model.Length <= 64 ? $"'{model}'" : $"'{model[..(char.IsHighSurrogate(model[63]) ? 63 : 64)]}...' ({model.Length} characters)";
-        throw new ArgumentException($"{field}: {quoted} is not served here (this gateway serves '{catalog.Name}')", field);
+        return new ArgumentException($"{field}: {quoted} is not served here (this gateway serves '{catalog.Name}')", field);
     }
 
     /// <summary>Prompt text as ordinary text: user text never becomes special tokens.</summary>

@@ -137,6 +137,7 @@ public sealed class RexApiService(GenerationFront front) : Protos.Api.Rex.RexBas
             PresencePenalty = wire.HasPresencePenalty ? wire.PresencePenalty : defaults.PresencePenalty,
             FrequencyPenalty = wire.HasFrequencyPenalty ? wire.FrequencyPenalty : defaults.FrequencyPenalty,
             Logprobs = wire.HasLogprobs ? wire.Logprobs : defaults.Logprobs,
+            LogitBias = wire.LogitBias.Count > 0 ? new Dictionary<int, double>(wire.LogitBias) : defaults.LogitBias,
         };
     }
 }

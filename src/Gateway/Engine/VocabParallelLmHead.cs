@@ -79,13 +79,13 @@ public sealed class VocabParallelLmHead : IDisposable
     /// Each row's next token, as <see cref="SequenceSampler.SampleNext"/> picks it, with the rows split over the same
     /// threads: rows sample independently, and temperature, top-k, top-p, penalties and logprobs each read a row's
     /// whole vocabulary (measured at concurrency 32, temperature 1: 9 ms of a 21 ms step on one thread). A step whose
-    /// rows are all greedy, without penalties or logprobs, only takes the argmax, so it stays on the caller's thread.
+    /// rows are all greedy, without penalties, logit bias or logprobs, only takes the argmax, so it stays on the caller's thread.
     /// logits: [rows, vocab] float32; argmax: as <see cref="Logits"/> returned it.
     /// </summary>
     public void SampleNext(Tensor logits, IReadOnlyList<Sequence> sequences, long[]? argmax)
     {
         var parts = Math.Min(helpers.Length + 1, sequences.Count);
-        if (parts <= 1 || sequences.All(s => s.Sampling is { IsGreedy: true, HasPenalties: false, Logprobs: null }))
+        if (parts <= 1 || sequences.All(s => s.Sampling is { IsGreedy: true, HasPenalties: false, HasLogitBias: false, Logprobs: null }))
         {
             SequenceSampler.SampleNext(logits, sequences, argmax);
             return;

@@ -11,7 +11,8 @@ public static class GenerationInputs
 {
     public static GenerationInput From(int[] promptIds, SamplingParams s, string operation) =>
         new(promptIds, s.Temperature, s.TopP, s.TopK, s.Seed, s.MaxTokens, [.. s.Stop], s.StopTokenIds?.ToArray(), s.IgnoreEos,
-            s.PresencePenalty, s.FrequencyPenalty, s.Logprobs, operation, RexTracing.TraceParent(Activity.Current));
+            s.PresencePenalty, s.FrequencyPenalty, s.Logprobs, operation, RexTracing.TraceParent(Activity.Current),
+            s.HasLogitBias ? new Dictionary<int, double>(s.LogitBias!) : null);
 
     public static GenerationRequest Request(GenerationInput input) => new(input.PromptIds, new SamplingParams
     {
@@ -26,6 +27,7 @@ public static class GenerationInputs
         PresencePenalty = input.PresencePenalty,
         FrequencyPenalty = input.FrequencyPenalty,
         Logprobs = input.Logprobs,
+        LogitBias = input.LogitBias,
     });
 
     public static WireLogprob[] Wire(IReadOnlyList<TokenLogprob> logprobs) =>

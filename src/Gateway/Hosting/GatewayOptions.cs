@@ -24,6 +24,15 @@ public sealed class GatewayOptions
     /// <summary>When set, every API call must send `authorization: Bearer ApiKey` (health checks excepted).</summary>
     public string ApiKey { get; set; } = "";
 
+    /// <summary>
+    /// Origins whose web pages may call the HTTP API from a browser (CORS), comma-separated ("https://app.example.com"),
+    /// or "*" for any. Empty (the default): CORS is off and no page of another origin may read an answer.
+    /// </summary>
+    public string CorsAllowedOrigins { get; set; } = "";
+
+    /// <summary><see cref="CorsAllowedOrigins"/> as a list; empty when CORS is off.</summary>
+    public string[] CorsOrigins => CorsAllowedOrigins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>The gateway's device for embedding, attention, routers, LM head and sampling.</summary>
     public string GatewayDevice { get; set; } = "cpu";
 
@@ -158,6 +167,8 @@ public sealed class GatewayOptions
         Require(double.IsFinite(RebalanceImbalance) && RebalanceImbalance >= 1, nameof(RebalanceImbalance), RebalanceImbalance, "must be at least 1");
         Require(TlsCertificatePath.Length == 0 == (TlsKeyPath.Length == 0), nameof(TlsKeyPath), TlsKeyPath,
             "and TlsCertificatePath must be set together");
+        Require(CorsOrigins.All(IsOrigin), nameof(CorsAllowedOrigins), CorsAllowedOrigins,
+            "must be '*' or origins such as https://app.example.com (scheme, host and port only), comma-separated");
         DeviceSpec.Parse(GatewayDevice);
         _ = Replicas;
         return this;
@@ -167,6 +178,11 @@ public sealed class GatewayOptions
             if (!condition) throw new ArgumentException($"{setting} = {value} {rule}", setting);
         }
     }
+
+    // A browser sends its page's origin as scheme://host[:port], without a default port: a path, even "/", or
+    // ":443" on https would never match it.
+    static bool IsOrigin(string origin) => origin == "*" || Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+        && uri.Scheme is "http" or "https" && string.Equals(origin, uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);
 
     public ReplicaCounts Replicas => new(ExpertReplicas, ExpertReplicaOverrides);
 

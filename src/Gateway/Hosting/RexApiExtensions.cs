@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Rex.Gateway.Api;
 using Rex.Gateway.Grains;
 using Rex.Gateway.OpenAi;
@@ -24,15 +25,26 @@ public static class RexApiExtensions
             grpc.Interceptors.Add<ApiKeyInterceptor>();
         });
         services.AddGrpcReflection();
+        services.AddCors();
         services.AddHostedService<GatewayWarmup>();
-        // Checked on each Health call (not from a periodic publisher's cache): a probe sees readiness at once.
-        services.AddGrpcHealthChecks(health => health.UseHealthChecksCache = false).AddCheck<GatewayHealthCheck>("gateway");
+        // Checked on each Health call (not from a periodic publisher's cache): a probe sees readiness at once. Asked by
+        // service name, as grpc_health_probe -service and Kubernetes' grpc probe's service field ask, rex.v1.Rex is
+        // the same gateway check as the server's ("").
+        services.AddGrpcHealthChecks(health =>
+        {
+            health.UseHealthChecksCache = false;
+            health.Services.Map(Protos.Api.Rex.Descriptor.FullName, _ => true);
+        }).AddCheck<GatewayHealthCheck>("gateway");
         return services.AddOpenAiApi();
     }
 
     /// <param name="metricsPort">The port that alone serves /metrics (`MetricsPort`); 0: none, the HTTP port serves it behind the API key.</param>
     public static WebApplication MapRexApi(this WebApplication app, int metricsPort)
     {
+        // Before the endpoints: a browser's preflight (OPTIONS, without the API key) is answered here.
+        var corsOrigins = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.CorsOrigins;
+        if (corsOrigins.Length > 0)
+            app.UseCors(cors => (corsOrigins.Contains("*") ? cors.AllowAnyOrigin() : cors.WithOrigins(corsOrigins)).AllowAnyMethod().AllowAnyHeader());
         app.MapGrpcService<RexApiService>();
         app.MapGrpcService<ClusterService>();
         app.MapGrpcHealthChecksService();

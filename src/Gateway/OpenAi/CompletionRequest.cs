@@ -12,6 +12,23 @@ public sealed class CompletionRequest : SamplingRequest
     /// <summary>Report this many most likely alternatives per token, with each token's own log-probability.</summary>
     public int? Logprobs { get; init; }
 
+    /// <summary>OpenAI's: the prompt repeated before the completion. Only false is served.</summary>
+    public bool? Echo { get; init; }
+
+    /// <summary>OpenAI's: this many completions generated to return the best. Only 1 is served, as n is.</summary>
+    public int? BestOf { get; init; }
+
+    /// <summary>OpenAI's: text that follows the completion (insertion). Only none is served.</summary>
+    public string? Suffix { get; init; }
+
+    public override void Check(GenerationFront front)
+    {
+        base.Check(front);
+        if (Echo == true) throw new ArgumentException("echo is not supported: this server returns the completion alone", "echo");
+        if (BestOf is { } bestOf && bestOf != 1) throw new ArgumentException($"best_of must be 1: this server generates one completion per request, got {bestOf}", "best_of");
+        if (!string.IsNullOrEmpty(Suffix)) throw new ArgumentException("suffix is not supported: this server does not insert text", "suffix");
+    }
+
     /// <summary>The prompt as token ids; text is encoded as ordinary text. The engine checks length and vocabulary.</summary>
     public int[] PromptIds(GenerationFront front)
     {

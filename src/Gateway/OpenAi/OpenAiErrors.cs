@@ -13,7 +13,7 @@ public static class OpenAiErrors
 
     public static (int Status, OpenAiError Error) Of(Exception error) => error switch
     {
-        // vLLM and OpenAI answer an unknown model with 404 (gRPC says INVALID_ARGUMENT).
+        // vLLM and OpenAI answer an unknown model with 404 (gRPC with NOT_FOUND).
         ArgumentException { ParamName: "model" } model => (StatusCodes.Status404NotFound, new(ApiErrors.Describe(model), InvalidRequest, "model", "model_not_found")),
         ArgumentException argument => (StatusCodes.Status400BadRequest, new(ApiErrors.Describe(argument), InvalidRequest, argument.ParamName, null)),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } large =>

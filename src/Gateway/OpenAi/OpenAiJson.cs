@@ -15,6 +15,7 @@ namespace Rex.Gateway.OpenAi;
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(ErrorResponse))]
 public sealed partial class OpenAiJson : JsonSerializerContext
 {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Rex.Gateway.Api;
 using Rex.Model.Sampling;
@@ -7,7 +8,9 @@ namespace Rex.Gateway.OpenAi;
 /// <summary>
 /// The request fields /v1/completions and /v1/chat/completions share: the model, how to sample and whether to
 /// stream. OpenAI's names, with vLLM's extensions top_k, stop_token_ids and ignore_eos. The engine checks the
-/// sampling ranges (naming the field); this class checks only what the engine never sees.
+/// sampling ranges (naming the field); this class checks only what the engine never sees. A field OpenAI defines is
+/// never refused for being unknown: it is honoured, accepted and unused when it does not change the answer, or
+/// refused as not supported for a value this server cannot honour (as vLLM does).
 /// </summary>
 public abstract class SamplingRequest : JsonBody
 {
@@ -38,6 +41,9 @@ public abstract class SamplingRequest : JsonBody
     public double? FrequencyPenalty { get; init; }
 
     public int? N { get; init; }
+
+    /// <summary>OpenAI's: token ids (as strings, JSON's object keys) to a bias in [-100, 100] added to their logits.</summary>
+    public Dictionary<string, double>? LogitBias { get; init; }
 
     /// <summary>OpenAI's end-user id for its abuse monitoring: accepted so clients that send it work, and unused.</summary>
     public string? User { get; init; }
@@ -79,7 +85,22 @@ public abstract class SamplingRequest : JsonBody
             PresencePenalty = PresencePenalty ?? defaults.PresencePenalty,
             FrequencyPenalty = FrequencyPenalty ?? defaults.FrequencyPenalty,
             Logprobs = logprobs,
+            LogitBias = TokenBiases(),
         };
+    }
+
+    /// <summary>logit_bias with its keys read as token ids; the engine checks them against the vocabulary and the values against the range.</summary>
+    Dictionary<int, double>? TokenBiases()
+    {
+        if (LogitBias is not { Count: > 0 }) return null;
+        var biases = new Dictionary<int, double>(LogitBias.Count);
+        foreach (var (key, bias) in LogitBias)
+        {
+            if (!int.TryParse(key, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id))
+                throw new ArgumentException($"logit_bias keys must be token ids, got '{key}'", "logit_bias");
+            biases[id] = bias;
+        }
+        return biases;
     }
 
     IReadOnlyList<string> Stops() => Stop switch

@@ -4,4 +4,7 @@ namespace Rex.Gateway.OpenAi;
 public sealed class StreamOptions : JsonBody
 {
     public bool? IncludeUsage { get; init; }
+
+    /// <summary>OpenAI's padding of stream events against length side channels: accepted, and no padding is sent.</summary>
+    public bool? IncludeObfuscation { get; init; }
 }

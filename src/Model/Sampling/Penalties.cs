@@ -16,25 +16,14 @@ public static class Penalties
     /// </summary>
     public static Tensor Apply(Tensor logits, IReadOnlyList<SamplingParams> parameters, IReadOnlyList<IReadOnlyList<int>> generated)
     {
-        var vocab = logits.shape[1];
-        var positions = new List<long>();
-        var amounts = new List<float>();
+        var additions = new LogitAdditions(logits.shape[1], nameof(generated));
         for (var row = 0; row < parameters.Count; row++)
         {
             var p = parameters[row];
             if (!p.HasPenalties) continue;
             foreach (var (token, count) in generated[row].CountBy(id => id))
-            {
-                // Flat positions: an id outside the vocabulary would land in the next row's logits.
-                if (token < 0 || token >= vocab) throw new ArgumentOutOfRangeException(nameof(generated), token, $"row {row}: token id outside the vocabulary [0, {vocab})");
-                positions.Add(row * vocab + token);
-                amounts.Add((float)-(p.FrequencyPenalty * count + p.PresencePenalty));
-            }
+                additions.Add(row, token, -(p.FrequencyPenalty * count + p.PresencePenalty));
         }
-        if (positions.Count == 0) return logits;
-        var device = logits.device;
-        return logits.reshape(-1).clone()
-            .index_add_(0, tensor(positions.ToArray(), ScalarType.Int64, device), tensor(amounts.ToArray(), ScalarType.Float32, device).to(logits.dtype), 1)
-            .view(logits.shape);
+        return additions.AddTo(logits);
     }
 }

@@ -35,6 +35,12 @@ public sealed record SamplingParams
     /// <summary>Subtracted from a token's logit once per time it was generated (OpenAI's frequency_penalty).</summary>
     public double FrequencyPenalty { get; init; }
 
+    /// <summary>
+    /// Added to these token ids' logits before sampling, greedy included (OpenAI's logit_bias): -100 in effect bans a
+    /// token, 100 forces it. Null or empty: none.
+    /// </summary>
+    public IReadOnlyDictionary<int, double>? LogitBias { get; init; }
+
     /// <summary>Report each sampled token's log-probability and this many most likely alternatives; null: none.</summary>
     public int? Logprobs { get; init; }
 
@@ -43,6 +49,9 @@ public sealed record SamplingParams
 
     /// <summary>The penalty range OpenAI documents.</summary>
     public const double MaxPenalty = 2.0;
+
+    /// <summary>The logit_bias range OpenAI documents (and vLLM enforces).</summary>
+    public const double MaxLogitBias = 100.0;
 
     /// <summary>
     /// Temperatures below this sample greedily, as in vLLM (its _SAMPLING_EPS): logits divided by them overflow
@@ -53,6 +62,8 @@ public sealed record SamplingParams
     public bool IsGreedy => Temperature < MinSamplingTemperature;
 
     public bool HasPenalties => PresencePenalty != 0 || FrequencyPenalty != 0;
+
+    public bool HasLogitBias => LogitBias is { Count: > 0 };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid parameter and its limit.</summary>
     public SamplingParams Validate(int vocabSize)
@@ -74,6 +85,13 @@ public sealed record SamplingParams
         foreach (var id in StopTokenIds ?? [])
             if (id < 0 || id >= vocabSize)
                 throw Invalid("stop_token_ids", $"holds {id}, outside the vocabulary [0, {vocabSize})");
+        foreach (var (id, bias) in LogitBias ?? new Dictionary<int, double>())
+        {
+            if (id < 0 || id >= vocabSize)
+                throw Invalid("logit_bias", $"holds token id {id}, outside the vocabulary [0, {vocabSize})");
+            if (!double.IsFinite(bias) || Math.Abs(bias) > MaxLogitBias)
+                throw Invalid("logit_bias", $"values must be in [-{MaxLogitBias}, {MaxLogitBias}], got {bias} for token {id}");
+        }
         foreach (var stop in Stop)
             if (string.IsNullOrEmpty(stop))
                 throw Invalid("stop", "must not hold empty strings");

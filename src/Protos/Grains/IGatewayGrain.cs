@@ -39,7 +39,8 @@ public sealed record GenerationInput(
     [property: Id(10)] double FrequencyPenalty,
     [property: Id(11)] int? Logprobs,
     [property: Id(12)] string Operation,
-    [property: Id(13)] string TraceParent);
+    [property: Id(13)] string TraceParent,
+    [property: Id(14)] Dictionary<int, double>? LogitBias = null);
 
 [GenerateSerializer, Immutable, Alias("rex.GenerationOutcome")]
 public sealed record GenerationOutcome(

@@ -63,7 +63,7 @@ public sealed class GrpcFuzzer : IDisposable
     // Sets one sampling field to a hostile value and says which.
     static string Mutate(Random random, SamplingParameters s)
     {
-        switch (random.Next(10))
+        switch (random.Next(11))
         {
             case 0: s.Temperature = random.Pick(Doubles); return $"temperature={s.Temperature}";
             case 1: s.TopP = random.Pick(Doubles); return $"top_p={s.TopP}";
@@ -74,6 +74,7 @@ public sealed class GrpcFuzzer : IDisposable
             case 6: s.FrequencyPenalty = random.Pick(Doubles); return $"frequency_penalty={s.FrequencyPenalty}";
             case 7: s.Logprobs = random.Pick(Ints); return $"logprobs={s.Logprobs}";
             case 8: s.StopTokenIds.Add(random.Pick(Ints)); return $"stop_token_ids+={s.StopTokenIds[^1]}";
+            case 9: s.LogitBias[random.Pick(Ints)] = random.Pick(Doubles); return $"logit_bias={s.LogitBias}";
             default: s.Stop.Add(random.Pick(Texts)); return $"stop+=({s.Stop[^1].Length} chars)";
         }
     }

@@ -23,10 +23,21 @@ public sealed class GatewayOptionsTests
     [InlineData("GatewayDevice", "tpu", "device 'tpu' is not cpu, cpu:N or cuda:N")]
     [InlineData("ExpertReplicas", "0", "ExpertReplicas must be at least 1")]
     [InlineData("ExpertReplicaOverrides", "1=2", "ExpertReplicaOverrides entry '1=2' is not layer:expert=count")]
+    [InlineData("CorsAllowedOrigins", "https://app.example/", "CorsAllowedOrigins = https://app.example/ must be '*' or origins such as https://app.example.com")]
+    [InlineData("CorsAllowedOrigins", "app.example", "CorsAllowedOrigins = app.example must be '*' or origins")]
     public void SettingsOutOfRangeAreNamed(string setting, string value, string message)
     {
         var options = Bind(setting, value);
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => options.Validate()).Message);
+    }
+
+    [Fact]
+    public void CorsIsOffByDefaultAndTakesCommaSeparatedOrigins()
+    {
+        Assert.Empty(new GatewayOptions().CorsOrigins);
+        var options = Bind("CorsAllowedOrigins", "https://app.example, http://localhost:3000").Validate();
+        Assert.Equal(["https://app.example", "http://localhost:3000"], options.CorsOrigins);
+        Assert.Equal(["*"], Bind("CorsAllowedOrigins", "*").Validate().CorsOrigins);
     }
 
     [Fact]
