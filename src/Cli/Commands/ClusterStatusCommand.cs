@@ -22,7 +22,7 @@ internal static class ClusterStatusCommand
 
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "the Rex gateway, e.g. http://127.0.0.1:50051", Required = true };
+        var server = new Option<string>(UnreachableServer.ServerOption) { Description = "the Rex gateway, e.g. http://127.0.0.1:50051", Required = true };
         var json = new Option<bool>("--json") { Description = "print the status as one JSON object" };
         var apiKey = new ApiKeyOption();
         var command = new Command("status", "Show the cluster's silos and where every expert replica lives") { server, json };

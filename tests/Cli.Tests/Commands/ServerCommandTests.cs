@@ -34,6 +34,37 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
     }
 
     [Fact]
+    public async Task LogprobsAreTheServersInJsonAndOneLinePerTokenUnderTheText()
+    {
+        string[] args = ["generate", "--server", gateway.Address, "--prompt", "The quick brown fox", "--max-tokens", "4", "--ignore-eos", "--logprobs", "2"];
+        var expected = await gateway.Client.GenerateAsync(new GenerateRequest
+        {
+            Text = "The quick brown fox", Sampling = new SamplingParameters { MaxTokens = 4, IgnoreEos = true, Logprobs = 2 },
+        });
+        Assert.Equal(4, expected.Logprobs.Count);
+
+        var json = CliRunner.InProcess([.. args, "--json"]);
+        Assert.True(json.ExitCode == 0, json.Error);
+        var logprobs = JsonDocument.Parse(json.Output).RootElement.GetProperty("logprobs").EnumerateArray().ToArray();
+        Assert.Equal(expected.Logprobs.Select(l => (l.TokenId, l.Token, l.Logprob)),
+            logprobs.Select(l => (l.GetProperty("token_id").GetInt32(), l.GetProperty("token").GetString()!, l.GetProperty("logprob").GetSingle())));
+        Assert.Equal(expected.Logprobs.Select(l => l.TopLogprobs.Select(t => t.TokenId)),
+            logprobs.Select(l => l.GetProperty("top_logprobs").EnumerateArray().Select(t => t.GetProperty("token_id").GetInt32())));
+
+        var text = CliRunner.InProcess(args);
+        Assert.True(text.ExitCode == 0, text.Error);
+        var lines = text.Output.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n')[^5..];
+        Assert.StartsWith("logprobs: ", lines[0]);
+        // Each token quoted, then its id and log-probability, then its two alternatives.
+        foreach (var (line, logprob) in lines[1..].Zip(expected.Logprobs))
+        {
+            Assert.StartsWith("  \"", line);
+            Assert.Contains($"\" [{logprob.TokenId}] {logprob.Logprob.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)} | \"", line);
+            Assert.EndsWith($"\" [{logprob.TopLogprobs[1].TokenId}] {logprob.TopLogprobs[1].Logprob.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}", line);
+        }
+    }
+
+    [Fact]
     public async Task ChatAnswersEveryLineOfStdinWithinOneConversationUntilExit()
     {
         var outcome = await CliRunner.ChildProcessWithInput("Hello, Rex\n\nTell me more\n/exit\nNever sent\n",
