@@ -121,6 +121,37 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
     }
 
     [Fact]
+    public async Task ClusterStatusShowsTheSchedulerTheKvCacheAndEverySilosExperts()
+    {
+        // A request first, so the prefix cache has been asked.
+        await gateway.Client.GenerateAsync(new GenerateRequest { Text = "The quick brown fox", Sampling = new SamplingParameters { MaxTokens = 2 } });
+        var expected = (await gateway.Client.GetClusterStatusAsync()).Scheduler;
+
+        var json = CliRunner.InProcess("cluster", "status", "--server", gateway.Address, "--json");
+        Assert.True(json.ExitCode == 0, json.Error);
+        var report = JsonDocument.Parse(json.Output).RootElement;
+        var scheduler = report.GetProperty("scheduler");
+        Assert.Equal((0, 0), (scheduler.GetProperty("num_running").GetInt32(), scheduler.GetProperty("num_waiting").GetInt32()));
+        Assert.Equal(expected.Preemptions, scheduler.GetProperty("num_preempted").GetInt64());
+        Assert.Equal(expected.NumKvBlocks, scheduler.GetProperty("num_kv_blocks").GetInt32());
+        Assert.True(expected.NumKvBlocks > 0);
+        Assert.Equal(expected.NumKvBlocks, scheduler.GetProperty("num_used_kv_blocks").GetInt32() + scheduler.GetProperty("num_free_kv_blocks").GetInt32());
+        Assert.True(expected.PrefixCacheQueriedTokens > 0);
+        Assert.Equal((double)expected.PrefixCacheHitTokens / expected.PrefixCacheQueriedTokens, scheduler.GetProperty("prefix_cache_hit_rate").GetDouble());
+        var silos = report.GetProperty("silos").EnumerateArray().ToArray();
+        Assert.NotEmpty(silos);
+        Assert.All(silos, s => Assert.Equal(s.GetProperty("experts").GetArrayLength(), s.GetProperty("num_experts").GetInt32()));
+        Assert.Equal(report.GetProperty("active_experts").GetInt32(), silos.Sum(s => s.GetProperty("num_experts").GetInt32()));
+
+        var text = CliRunner.InProcess("cluster", "status", "--server", gateway.Address);
+        Assert.True(text.ExitCode == 0, text.Error);
+        Assert.Contains($"scheduler: 0 running, 0 waiting, {expected.Preemptions} preempted, {expected.RejectedRequests} rejected since start", text.Output);
+        Assert.Contains($"KV cache: {expected.NumUsedKvBlocks} blocks used, {expected.NumKvBlocks - expected.NumUsedKvBlocks} free of {expected.NumKvBlocks} ", text.Output);
+        Assert.Contains($"prefix cache: {expected.PrefixCacheHitTokens} of {expected.PrefixCacheQueriedTokens} prompt tokens hit (", text.Output);
+        Assert.Contains($"  {silos[0].GetProperty("num_experts").GetInt32()} experts", text.Output);
+    }
+
+    [Fact]
     public void ChatNeedsAServer()
     {
         var outcome = CliRunner.InProcess("chat");
