@@ -22,7 +22,7 @@ internal static class ClusterStatusCommand
     sealed record SchedulerReport(int NumRunning, int NumWaiting, long NumPreempted, long NumRejected, int KvBlockSize, int NumKvBlocks,
         int NumUsedKvBlocks, int NumFreeKvBlocks, long PrefixCacheQueriedTokens, long PrefixCacheHitTokens, double? PrefixCacheHitRate);
 
-    sealed record Report(string Model, int ExpectedExperts, int ActiveExperts, SiloReport[] Silos, UnderReplicatedReport[] UnderReplicated,
+    sealed record Report(string Version, string Model, int ExpectedExperts, int ActiveExperts, SiloReport[] Silos, UnderReplicatedReport[] UnderReplicated,
         SchedulerReport Scheduler, DispatchCounters Dispatch, StepProfile Profile);
 
     public static Command Create()
@@ -42,7 +42,7 @@ internal static class ClusterStatusCommand
     }
 
     static Report ToReport(ClusterStatusResponse status) => new(
-        status.Model, status.ExpectedExperts, status.Silos.Sum(s => s.Experts.Count),
+        status.Version, status.Model, status.ExpectedExperts, status.Silos.Sum(s => s.Experts.Count),
         status.Silos.Select(s => new SiloReport(s.Address, [.. s.Roles], [.. s.Devices], s.DataPlane, s.Experts.Count,
             s.Experts.Select(e => new ExpertReport(e.Layer, e.Expert, e.Replica, e.Device, e.RowsServed)).ToArray())).ToArray(),
         status.UnderReplicated.Select(e => new UnderReplicatedReport(e.Layer, e.Expert, e.NumReplicas, e.NumSilos)).ToArray(),
@@ -55,7 +55,7 @@ internal static class ClusterStatusCommand
     static string Table(Report report)
     {
         var text = new StringBuilder();
-        text.AppendLine($"model {report.Model}: {report.ActiveExperts} of {report.ExpectedExperts} expert replicas active");
+        text.AppendLine($"Rex {report.Version}, model {report.Model}: {report.ActiveExperts} of {report.ExpectedExperts} expert replicas active");
         foreach (var silo in report.Silos)
         {
             text.AppendLine($"{silo.Address}  roles {string.Join(",", silo.Roles)}  devices {string.Join(",", silo.Devices)}  {silo.DataPlane}  {silo.NumExperts} experts");

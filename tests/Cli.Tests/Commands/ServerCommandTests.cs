@@ -132,6 +132,7 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
         var json = CliRunner.InProcess("cluster", "status", "--server", gateway.Address, "--json");
         Assert.True(json.ExitCode == 0, json.Error);
         var report = JsonDocument.Parse(json.Output).RootElement;
+        Assert.Equal(VersionTests.Declared, report.GetProperty("version").GetString());
         var scheduler = report.GetProperty("scheduler");
         Assert.Equal((0, 0), (scheduler.GetProperty("num_running").GetInt32(), scheduler.GetProperty("num_waiting").GetInt32()));
         Assert.Equal(expected.Preemptions, scheduler.GetProperty("num_preempted").GetInt64());
@@ -147,6 +148,7 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
 
         var text = CliRunner.InProcess("cluster", "status", "--server", gateway.Address);
         Assert.True(text.ExitCode == 0, text.Error);
+        Assert.StartsWith($"Rex {VersionTests.Declared}, model ", text.Output);
         Assert.Contains($"scheduler: 0 running, 0 waiting, {expected.Preemptions} preempted, {expected.RejectedRequests} rejected since start", text.Output);
         Assert.Contains($"KV cache: {expected.NumUsedKvBlocks} blocks used, {expected.NumKvBlocks - expected.NumUsedKvBlocks} free of {expected.NumKvBlocks} ", text.Output);
         Assert.Contains($"prefix cache: {expected.PrefixCacheHitTokens} of {expected.PrefixCacheQueriedTokens} prompt tokens hit (", text.Output);
