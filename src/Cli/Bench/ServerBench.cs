@@ -55,7 +55,7 @@ internal static class ServerBench
         var before = (await client.GetClusterStatusAsync()).Profile;
         var next = -1;
         var timings = new Timing[requests];
-        var bar = new ProgressBar(progress, requests);
+        var bar = ProgressBar.For(progress, requests);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {

@@ -17,7 +17,7 @@ internal static class BenchCommand
     {
         var model = new ModelOptions();
         var apiKey = new ApiKeyOption();
-        var server = new Option<string?>("--server") { Description = "a Rex gateway to load; without it, the local engine" };
+        var server = new Option<string?>(UnreachableServer.ServerOption) { Description = "a Rex gateway to load; without it, the local engine" };
         var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests (server)", DefaultValueFactory = _ => 1 };
         var requests = new Option<int>("--requests") { Description = "requests in all (server; default 4 x concurrency)" };
         var batchSize = new Option<int>("--batch-size") { Description = "prompts generated together (local)", DefaultValueFactory = _ => 1 };

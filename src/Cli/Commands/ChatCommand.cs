@@ -15,7 +15,7 @@ internal static class ChatCommand
 
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "the Rex gateway, e.g. http://127.0.0.1:50051", Required = true };
+        var server = new Option<string>(UnreachableServer.ServerOption) { Description = "the Rex gateway, e.g. http://127.0.0.1:50051", Required = true };
         var system = new Option<string?>("--system") { Description = "a system message that opens the conversation" };
         var sampling = new SamplingOptions();
         var apiKey = new ApiKeyOption();

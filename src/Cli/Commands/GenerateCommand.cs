@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Serialization;
 using Rex.Client;
 using Rex.Model.Engine;
 using Rex.Model.Sampling;
@@ -8,13 +9,14 @@ using Rex.Protos.Api;
 namespace Rex.Cli.Commands;
 
 /// <summary>
-/// `rex generate (--prompt TEXT | --token-ids CSV) [--server URL] [sampling options] [--json]`: generation with the
+/// `rex generate (--prompt TEXT | --token-ids CSV) [--server URL] [sampling options] [--logprobs N] [--json]`: generation with the
 /// local single-process engine, or with a Rex server: its text streamed as it is generated (`GenerateStream`), or
 /// with --json the whole response (`Generate`). Greedy unless --temperature is above 0.
 /// </summary>
 internal static class GenerateCommand
 {
-    sealed record Report(IReadOnlyList<int> TokenIds, string Text, string FinishReason);
+    sealed record Report(IReadOnlyList<int> TokenIds, string Text, string FinishReason,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<TokenLogprobs.Entry>? Logprobs);
 
     static Report Local(ReferenceEngine engine, string? text, int[]? ids, bool chat, SamplingParams sampling)
     {
@@ -22,7 +24,8 @@ internal static class GenerateCommand
         {
             var prompt = ids ?? Encode(engine, text!, chat);
             var result = engine.Generate([new GenerationRequest(prompt, sampling)])[0];
-            return new Report(result.TokenIds, result.Text, result.FinishReason.ToWireName());
+            return new Report(result.TokenIds, result.Text, result.FinishReason.ToWireName(),
+                sampling.Logprobs is null ? null : TokenLogprobs.FromLocal(result.Logprobs, engine.Tokenizer));
         }
     }
 
@@ -30,21 +33,24 @@ internal static class GenerateCommand
     static void Remote(RexClient client, string? text, int[]? ids, bool chat, SamplingParams sampling, bool json, TextWriter output)
     {
         var wire = SamplingOptions.ToWire(sampling);
-        if (chat)
+        var chatRequest = chat ? new ChatRequest { Messages = { new Protos.Api.ChatMessage { Role = "user", Content = text! } }, Sampling = wire } : null;
+        var generateRequest = new GenerateRequest { Sampling = wire };
+        if (ids is null) generateRequest.Text = text!;
+        else generateRequest.TokenIds = new TokenIds { Ids = { ids } };
+        if (json)
         {
-            var request = new ChatRequest { Messages = { new Protos.Api.ChatMessage { Role = "user", Content = text! } }, Sampling = wire };
-            if (json) output.WriteLine(CliJson.Serialize(Whole(client.ChatAsync(request).GetAwaiter().GetResult())));
-            else StreamedText.Print(client.ChatStreamAsync(request), output).GetAwaiter().GetResult();
+            var response = chatRequest is null ? client.GenerateAsync(generateRequest) : client.ChatAsync(chatRequest);
+            output.WriteLine(CliJson.Serialize(Whole(response.GetAwaiter().GetResult(), sampling)));
             return;
         }
-        var generate = new GenerateRequest { Sampling = wire };
-        if (ids is null) generate.Text = text!;
-        else generate.TokenIds = new TokenIds { Ids = { ids } };
-        if (json) output.WriteLine(CliJson.Serialize(Whole(client.GenerateAsync(generate).GetAwaiter().GetResult())));
-        else StreamedText.Print(client.GenerateStreamAsync(generate), output).GetAwaiter().GetResult();
+        var logprobs = new List<Protos.Api.TokenLogprob>();
+        var deltas = chatRequest is null ? client.GenerateStreamAsync(generateRequest) : client.ChatStreamAsync(chatRequest);
+        StreamedText.Print(deltas, output, logprobs).GetAwaiter().GetResult();
+        if (sampling.Logprobs is not null) TokenLogprobs.Print(TokenLogprobs.FromWire(logprobs), output);
     }
 
-    static Report Whole(GenerateResponse response) => new([.. response.TokenIds], response.Text, response.FinishReason);
+    static Report Whole(GenerateResponse response, SamplingParams sampling) => new([.. response.TokenIds], response.Text, response.FinishReason,
+        sampling.Logprobs is null ? null : TokenLogprobs.FromWire(response.Logprobs));
 
     static int[] Encode(ReferenceEngine engine, string text, bool chat)
     {
@@ -61,11 +67,15 @@ internal static class GenerateCommand
         var prompt = new Option<string?>("--prompt") { Description = "prompt text (encoded as ordinary text: no special tokens)" };
         var tokenIds = new Option<string?>("--token-ids") { Description = "prompt token ids, comma-separated" };
         var chat = new Option<bool>("--chat") { Description = "wrap --prompt in the model's chat template as a user message" };
-        var json = new Option<bool>("--json") { Description = "print {\"token_ids\",\"text\",\"finish_reason\"} as JSON" };
-        var server = new Option<string?>("--server") { Description = "a Rex gateway (http://host:port) instead of the local engine; the text streams" };
+        var json = new Option<bool>("--json") { Description = "print {\"token_ids\",\"text\",\"finish_reason\"} (and with --logprobs \"logprobs\") as JSON" };
+        var logprobs = new Option<int?>("--logprobs")
+        {
+            Description = $"also print each token's log-probability and the N (0..{SamplingParams.MaxLogprobs}) most likely tokens at its position",
+        };
+        var server = new Option<string?>(UnreachableServer.ServerOption) { Description = "a Rex gateway (http://host:port) instead of the local engine; the text streams" };
         var sampling = new SamplingOptions();
         var apiKey = new ApiKeyOption();
-        var command = new Command("generate", "Generate a continuation with the local engine or on a server") { prompt, tokenIds, chat, json, server };
+        var command = new Command("generate", "Generate a continuation with the local engine or on a server") { prompt, tokenIds, chat, json, logprobs, server };
         model.AddTo(command);
         model.AddDeviceTo(command);
         sampling.AddTo(command);
@@ -81,14 +91,21 @@ internal static class GenerateCommand
         {
             var text = parse.GetValue(prompt);
             var ids = text is null ? TokenIdList.Parse(parse.GetValue(tokenIds)!, "--token-ids") : null;
+            var samplingParams = sampling.Read(parse) with { Logprobs = parse.GetValue(logprobs) };
             if (parse.GetValue(server) is not { } address)
             {
-                var report = Local(model.LoadEngine(parse), text, ids, parse.GetValue(chat), sampling.Read(parse));
-                output.WriteLine(parse.GetValue(json) ? CliJson.Serialize(report) : report.Text);
+                var report = Local(model.LoadEngine(parse), text, ids, parse.GetValue(chat), samplingParams);
+                if (parse.GetValue(json))
+                {
+                    output.WriteLine(CliJson.Serialize(report));
+                    return;
+                }
+                output.WriteLine(report.Text);
+                if (report.Logprobs is not null) TokenLogprobs.Print(report.Logprobs, output);
                 return;
             }
             using var client = new RexClient(apiKey.ClientOptions(parse, address));
-            Remote(client, text, ids, parse.GetValue(chat), sampling.Read(parse), parse.GetValue(json), output);
+            Remote(client, text, ids, parse.GetValue(chat), samplingParams, parse.GetValue(json), output);
         });
         return command;
     }

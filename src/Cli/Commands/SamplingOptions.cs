@@ -52,6 +52,7 @@ internal sealed class SamplingOptions
             FrequencyPenalty = sampling.FrequencyPenalty,
         };
         if (sampling.Seed is { } seed) wire.Seed = seed;
+        if (sampling.Logprobs is { } logprobs) wire.Logprobs = logprobs;
         wire.Stop.AddRange(sampling.Stop);
         if (sampling.StopTokenIds is { } stopIds) wire.StopTokenIds.AddRange(stopIds);
         return wire;

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rex.Gateway.Grains;
+using Rex.Gateway.Hosting;
 using Rex.Protos.Api;
 using Rex.Protos.Grains;
 using Rex.Silo.Hosting;
@@ -31,6 +32,7 @@ public sealed class ClusterService(IGrainFactory grains, ISiloMetadataCache meta
         var response = new ClusterStatusResponse
         {
             Model = status.Model,
+            Version = RexVersion.Current,
             ExpectedExperts = status.ExpectedExperts,
             Dispatch = new DispatchCounters
             {

@@ -19,6 +19,33 @@ public sealed class GenerateCommandTests
         Assert.Equal(Model.Tokenization.DbrxTokenizer.Default.Decode(Greedy), json.RootElement.GetProperty("text").GetString());
     }
 
+    [Fact]
+    public void LogprobsReportTheGreedyTokenAsTheMostLikelyOfItsAlternatives()
+    {
+        var outcome = CliRunner.InProcess("generate", "--model", TestPaths.DbrxTiny, "--token-ids", "100257", "--max-tokens", "4", "--logprobs", "3", "--json");
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        using var json = JsonDocument.Parse(outcome.Output);
+        var logprobs = json.RootElement.GetProperty("logprobs").EnumerateArray().ToArray();
+        Assert.Equal(Greedy[..4], logprobs.Select(l => l.GetProperty("token_id").GetInt32()));
+        foreach (var entry in logprobs)
+        {
+            var top = entry.GetProperty("top_logprobs").EnumerateArray().ToArray();
+            Assert.Equal(3, top.Length);
+            // Greedy takes the most likely token: it heads its own alternatives, with the same log-probability.
+            Assert.Equal(entry.GetProperty("token_id").GetInt32(), top[0].GetProperty("token_id").GetInt32());
+            Assert.Equal(entry.GetProperty("logprob").GetSingle(), top[0].GetProperty("logprob").GetSingle());
+            Assert.Equal(Model.Tokenization.DbrxTokenizer.Default.Decode([entry.GetProperty("token_id").GetInt32()]), entry.GetProperty("token").GetString());
+            Assert.True(entry.GetProperty("logprob").GetSingle() <= 0);
+        }
+    }
+
+    [Fact]
+    public void WithoutLogprobsTheJsonHasNone()
+    {
+        var outcome = CliRunner.InProcess("generate", "--model", TestPaths.DbrxTiny, "--token-ids", "100257", "--max-tokens", "2", "--json");
+        Assert.False(JsonDocument.Parse(outcome.Output).RootElement.TryGetProperty("logprobs", out _));
+    }
+
     public static TheoryData<string> Families => new(FixtureCases.Families);
 
     [Theory]

@@ -34,6 +34,37 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
     }
 
     [Fact]
+    public async Task LogprobsAreTheServersInJsonAndOneLinePerTokenUnderTheText()
+    {
+        string[] args = ["generate", "--server", gateway.Address, "--prompt", "The quick brown fox", "--max-tokens", "4", "--ignore-eos", "--logprobs", "2"];
+        var expected = await gateway.Client.GenerateAsync(new GenerateRequest
+        {
+            Text = "The quick brown fox", Sampling = new SamplingParameters { MaxTokens = 4, IgnoreEos = true, Logprobs = 2 },
+        });
+        Assert.Equal(4, expected.Logprobs.Count);
+
+        var json = CliRunner.InProcess([.. args, "--json"]);
+        Assert.True(json.ExitCode == 0, json.Error);
+        var logprobs = JsonDocument.Parse(json.Output).RootElement.GetProperty("logprobs").EnumerateArray().ToArray();
+        Assert.Equal(expected.Logprobs.Select(l => (l.TokenId, l.Token, l.Logprob)),
+            logprobs.Select(l => (l.GetProperty("token_id").GetInt32(), l.GetProperty("token").GetString()!, l.GetProperty("logprob").GetSingle())));
+        Assert.Equal(expected.Logprobs.Select(l => l.TopLogprobs.Select(t => t.TokenId)),
+            logprobs.Select(l => l.GetProperty("top_logprobs").EnumerateArray().Select(t => t.GetProperty("token_id").GetInt32())));
+
+        var text = CliRunner.InProcess(args);
+        Assert.True(text.ExitCode == 0, text.Error);
+        var lines = text.Output.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n')[^5..];
+        Assert.StartsWith("logprobs: ", lines[0]);
+        // Each token quoted, then its id and log-probability, then its two alternatives.
+        foreach (var (line, logprob) in lines[1..].Zip(expected.Logprobs))
+        {
+            Assert.StartsWith("  \"", line);
+            Assert.Contains($"\" [{logprob.TokenId}] {logprob.Logprob.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)} | \"", line);
+            Assert.EndsWith($"\" [{logprob.TopLogprobs[1].TokenId}] {logprob.TopLogprobs[1].Logprob.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}", line);
+        }
+    }
+
+    [Fact]
     public async Task ChatAnswersEveryLineOfStdinWithinOneConversationUntilExit()
     {
         var outcome = await CliRunner.ChildProcessWithInput("Hello, Rex\n\nTell me more\n/exit\nNever sent\n",
@@ -84,9 +115,44 @@ public sealed class ServerCommandTests(FixtureModelGateway gateway) : IClassFixt
         Assert.Equal(steps.GetProperty("step_bytes").GetDouble() / steps.GetProperty("total").GetDouble() / 1e9,
             steps.GetProperty("achieved_bandwidth_gbs").GetDouble(), 6);
         Assert.Equal(JsonValueKind.Null, report.GetProperty("roofline_fraction").ValueKind);
-        // The progress bar: redrawn in place on stderr, ending complete on a line of its own.
-        Assert.StartsWith("\r[", outcome.Error);
-        Assert.StartsWith($"[{new string('#', 30)}] 4/4 requests, ", outcome.Error.TrimEnd().Split('\r')[^1]);
+        // The progress bar, into stderr that is no terminal: a line for each tenth of the requests (each of 4 is one), no '\r'.
+        Assert.DoesNotContain('\r', outcome.Error.ReplaceLineEndings("\n"));
+        var progress = outcome.Error.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, progress.Length);
+        Assert.StartsWith($"[{new string('#', 30)}] 4/4 requests, ", progress[^1]);
+    }
+
+    [Fact]
+    public async Task ClusterStatusShowsTheSchedulerTheKvCacheAndEverySilosExperts()
+    {
+        // A request first, so the prefix cache has been asked.
+        await gateway.Client.GenerateAsync(new GenerateRequest { Text = "The quick brown fox", Sampling = new SamplingParameters { MaxTokens = 2 } });
+        var expected = (await gateway.Client.GetClusterStatusAsync()).Scheduler;
+
+        var json = CliRunner.InProcess("cluster", "status", "--server", gateway.Address, "--json");
+        Assert.True(json.ExitCode == 0, json.Error);
+        var report = JsonDocument.Parse(json.Output).RootElement;
+        Assert.Equal(VersionTests.Declared, report.GetProperty("version").GetString());
+        var scheduler = report.GetProperty("scheduler");
+        Assert.Equal((0, 0), (scheduler.GetProperty("num_running").GetInt32(), scheduler.GetProperty("num_waiting").GetInt32()));
+        Assert.Equal(expected.Preemptions, scheduler.GetProperty("num_preempted").GetInt64());
+        Assert.Equal(expected.NumKvBlocks, scheduler.GetProperty("num_kv_blocks").GetInt32());
+        Assert.True(expected.NumKvBlocks > 0);
+        Assert.Equal(expected.NumKvBlocks, scheduler.GetProperty("num_used_kv_blocks").GetInt32() + scheduler.GetProperty("num_free_kv_blocks").GetInt32());
+        Assert.True(expected.PrefixCacheQueriedTokens > 0);
+        Assert.Equal((double)expected.PrefixCacheHitTokens / expected.PrefixCacheQueriedTokens, scheduler.GetProperty("prefix_cache_hit_rate").GetDouble());
+        var silos = report.GetProperty("silos").EnumerateArray().ToArray();
+        Assert.NotEmpty(silos);
+        Assert.All(silos, s => Assert.Equal(s.GetProperty("experts").GetArrayLength(), s.GetProperty("num_experts").GetInt32()));
+        Assert.Equal(report.GetProperty("active_experts").GetInt32(), silos.Sum(s => s.GetProperty("num_experts").GetInt32()));
+
+        var text = CliRunner.InProcess("cluster", "status", "--server", gateway.Address);
+        Assert.True(text.ExitCode == 0, text.Error);
+        Assert.StartsWith($"Rex {VersionTests.Declared}, model ", text.Output);
+        Assert.Contains($"scheduler: 0 running, 0 waiting, {expected.Preemptions} preempted, {expected.RejectedRequests} rejected since start", text.Output);
+        Assert.Contains($"KV cache: {expected.NumUsedKvBlocks} blocks used, {expected.NumKvBlocks - expected.NumUsedKvBlocks} free of {expected.NumKvBlocks} ", text.Output);
+        Assert.Contains($"prefix cache: {expected.PrefixCacheHitTokens} of {expected.PrefixCacheQueriedTokens} prompt tokens hit (", text.Output);
+        Assert.Contains($"  {silos[0].GetProperty("num_experts").GetInt32()} experts", text.Output);
     }
 
     [Fact]

@@ -53,12 +53,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <param name="apiKey">The key the gateway requires (`Rex:ApiKey`), also given to <see cref="Client"/>; null: none.</param>
     /// <param name="trustedRoot">For a gateway serving TLS: the root <see cref="Client"/> trusts.</param>
     /// <param name="waitForExperts">Return only once every expert is active; false for a gateway that has no expert silo.</param>
+    /// <param name="program">The program and the arguments before the settings; default the gateway program, Rex.Gateway.dll.</param>
     public static async Task<GatewayProcess> Start(IEnumerable<string> args, string? apiKey = null, X509Certificate2? trustedRoot = null,
-        bool waitForExperts = true)
+        bool waitForExperts = true, string[]? program = null)
     {
+        program ??= ["Rex.Gateway.dll"];
         var home = new TemporaryDirectory();
         string[] settings = ["--Rex:Port=0", "--Rex:HttpPort=0", .. args, .. apiKey is null ? Array.Empty<string>() : [$"--Rex:ApiKey={apiKey}"]];
-        var process = ChildProcess.Start("Rex.Gateway.dll", settings, new Dictionary<string, string> { ["REX_HOME"] = home.Path });
+        var process = ChildProcess.Start(program[0], [.. program[1..], .. settings], new Dictionary<string, string> { ["REX_HOME"] = home.Path });
         RexClient? client = null;
         try
         {
