@@ -23,6 +23,19 @@ public sealed class EmbeddedGatewayTests(FixtureModelGateway gateway) : IClassFi
     }
 
     [Fact]
+    public async Task APortAnotherProcessHoldsIsOneLineNamingTheHolderAndTheSetting()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var gateway = await ChildProcess.Run("Rex.Gateway.dll", ["--Rex:Port=0", $"--Rex:HttpPort={port}"]);
+        Assert.Equal(1, gateway.ExitCode);
+        var line = Assert.Single(gateway.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: port {port} on 127.0.0.1 is in use by pid {Environment.ProcessId} (", line);
+        Assert.EndsWith("stop it, or set Rex:HttpPort to another port (--Rex:HttpPort=N; 0 picks a free one)", line.TrimEnd());
+    }
+
+    [Fact]
     public async Task GreedyTokensEqualTheLocalEnginesForEveryFixturePrompt()
     {
         foreach (var (prompt, tokens) in FixtureGreedy.All) Assert.Equal(tokens, await GatewayClient.Greedy(gateway.Client, prompt));

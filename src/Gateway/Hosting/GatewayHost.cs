@@ -24,6 +24,10 @@ public static class GatewayHost
         var gateway = builder.Configuration.GetSection(RexOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         if (!SiloRoles.Parse(rex.Roles).Contains(SiloRoles.Gateway))
             throw new ArgumentException($"a gateway process needs the '{SiloRoles.Gateway}' role; Roles is '{rex.Roles}'");
+        // Kestrel's "address already in use" names neither the holder nor the setting; the quick start's 8000 is often taken.
+        if (PortInUse.FirstConflict([($"{RexOptions.Section}:{nameof(gateway.Port)}", gateway.ApiHost, gateway.Port),
+                ($"{RexOptions.Section}:{nameof(gateway.HttpPort)}", gateway.ApiHost, gateway.HttpPort), .. rex.ListeningPorts()]) is { } conflict)
+            throw new PortInUseException(conflict);
 
         builder.UseOrleans(silo => silo.UseRexClustering(rex).AddRex(rex).AddRexGateway(gateway));
         var certificate = gateway.Validate().TlsCertificatePath.Length > 0
