@@ -2,7 +2,8 @@
 
 {{/*
 Environment beyond the ConfigMap: the pod's own address (other silos and gateways reach it on its pod IP, so
-Orleans advertises that and the data plane listens on it), secrets, and telemetry.
+Orleans advertises that and the data plane listens on it), secrets (Redis', the data plane's, the API key), and
+telemetry.
 include "rex.podEnv" (list $ "rex-gateway")
 */}}
 {{- define "rex.podEnv" -}}
@@ -43,6 +44,11 @@ include "rex.podEnv" (list $ "rex-gateway")
 {{- else }}
 {{- fail "redis.enabled is false: set redis.connectionString or redis.existingSecret" }}
 {{- end }}
+- name: REX_DataPlaneSecret
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "rex.dataPlaneSecret" $root }}
+      key: {{ include "rex.dataPlaneSecretKey" $root }}
 {{- if $values.clusterTls.secretName }}
 - name: REX_ClusterTlsDirectory
   value: /etc/rex/cluster-tls
