@@ -18,6 +18,8 @@ const expectations = {
     r.setting("REX_MinExpertSilos").equals("2");
     r.setting("REX_MaxConcurrentReplicaLoads").equals("4");
     r.setting("REX_Model").equals("");
+    assert.equal(r.all("PersistentVolumeClaim").length, 0, "the built-in model needs no volume");
+    for (const pod of [gateway, silo]) assert.equal(pod.spec.template.spec.initContainers, undefined, `${pod.metadata.name} downloads nothing`);
     // The defaults are a laptop's: the tiny model on CPU silos, on a 4-CPU 8 GiB kind node.
     fitsLaptopNode(r);
     for (const pod of [gateway, silo]) {
@@ -90,6 +92,29 @@ const expectations = {
     r.setting("REX_Model").equals("/models/dbrx-tiny");
   },
 
+  download(r) {
+    const { gateway, silo } = workloads(r);
+    fitsLaptopNode(r);
+    const claim = r.one("PersistentVolumeClaim", "rex-models");
+    assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+    assert.equal(claim.spec.storageClassName, "standard");
+    assert.equal(claim.spec.resources.requests.storage, "2Gi");
+    assert.equal(claim.metadata.annotations["helm.sh/resource-policy"], "keep", "uninstall keeps the downloaded model");
+    // The containers that serve only read the model; the volume itself stays writable for the download.
+    for (const pod of [gateway, silo]) r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models" } });
+    r.setting("REX_Model").equals("/models/dbrx-tiny");
+    // One downloader, in the pod that reads the weights first, with the gateway's image (it carries the rex command).
+    assert.equal(silo.spec.template.spec.initContainers, undefined, "silos download nothing");
+    const [download, ...others] = gateway.spec.template.spec.initContainers;
+    assert.equal(others.length, 0, "one init container");
+    assert.equal(download.image, gateway.spec.template.spec.containers[0].image);
+    assert.deepEqual(download.command, ["dotnet", "/app/rex.dll", "model", "download", "rex-tests/dbrx-tiny", "--revision", "v1", "--dir", "/models/dbrx-tiny"]);
+    r.containerEnv(download, "download-model env HF_ENDPOINT", "HF_ENDPOINT").equals("https://hf-mirror.example");
+    r.containerEnv(download, "download-model env HF_TOKEN", "HF_TOKEN").fromSecret("hf-token", "token");
+    assert.deepEqual(download.volumeMounts.find((m) => m.name === "model"), { name: "model", mountPath: "/models" }, "the download writes to /models");
+    assert.equal(gateway.spec.template.spec.securityContext.fsGroupChangePolicy, "OnRootMismatch", "the images' user may write to the claim");
+  },
+
   external(r) {
     const { gateway, silo } = workloads(r);
     assert.equal(r.all("Deployment").filter((d) => d.metadata.name === "rex-redis").length, 0, "no Redis in the release");
@@ -131,7 +156,7 @@ const expectations = {
     assert.match(redis.spec.template.spec.containers[0].args.join(" "), /-z "\$REDIS_PASSWORD".*exit 1.*--requirepass "\$REDIS_PASSWORD"/s);
     r.service("rex-redis").selects(redis);
     r.env(gateway, "REX_ApiKey").fromSecret("rex", "api-key");
-    assert.ok(r.one("PersistentVolumeClaim", "rex-models").spec.accessModes.includes("ReadOnlyMany"));
+    assert.deepEqual(r.one("PersistentVolumeClaim", "rex-models").spec.accessModes, ["ReadWriteOnce"]);
     for (const pod of [gateway, silo]) r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models", readOnly: true } });
   },
 };

@@ -35,8 +35,12 @@ class Rendered {
 
   /** An environment variable of a workload's first container, as written in its env list. */
   env(workload, name) {
-    const entry = (container(workload).env ?? []).find((e) => e.name === name);
-    const where = `${workload.metadata.name} env ${name}`;
+    return this.containerEnv(container(workload), `${workload.metadata.name} env ${name}`, name);
+  }
+
+  /** An environment variable of any container (an init container, say); where names it in a failure. */
+  containerEnv(c, where, name) {
+    const entry = (c.env ?? []).find((e) => e.name === name);
     return {
       equals: (value) => assert.equal(entry?.value, value, where),
       isAbsent: () => assert.equal(entry, undefined, `${where} is not set`),

@@ -88,14 +88,22 @@ include "rex.podEnv" (list $ "rex-gateway")
 {{- if .Values.model.existingClaim }}
   persistentVolumeClaim:
     claimName: {{ .Values.model.existingClaim }}
+    {{- /* Read-only for every container, unless the download's init container writes to it. */}}
+    {{- if not .Values.model.download.repo }}
     readOnly: true
+    {{- end }}
 {{- else if .Values.model.hostPath }}
   hostPath:
     path: {{ .Values.model.hostPath }}
     type: Directory
+{{- else if .Values.model.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "rex.fullname" . }}-models
 {{- else }}
-{{- fail "model.path needs a volume: set model.existingClaim or model.hostPath" }}
+{{- fail "model.path needs a volume: set model.existingClaim, model.hostPath or model.persistence.enabled" }}
 {{- end }}
+{{- else if .Values.model.download.repo }}
+{{- fail "model.download.repo needs model.path: the directory of the volume to download into" }}
 {{- end }}
 {{- end -}}
 
