@@ -6,13 +6,14 @@
 #
 # GPU build: the repository references TorchSharp-cpu (libtorch for the CPU only). For cuda:N devices, replace
 # it with TorchSharp-cuda-linux of the same version (0.107.0, libtorch 2.10) in Directory.Packages.props and
-# src/Model/Rex.Model.csproj, then build on a CUDA base:
-#   docker build -f docker/silo.Dockerfile --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 -t rex-silo:0.1.0-cuda .
+# src/Model/Rex.Model.csproj, then build on the CUDA base (CUDA_IMAGE picks another):
+#   docker build -f docker/silo.Dockerfile --build-arg DEVICE=cuda -t rex-silo:0.1.0-cuda .
 # The libtorch-cuda packages bring CUDA's user-space libraries, so the base must match their CUDA major version and
 # the nodes need only the NVIDIA driver and container toolkit. Ubuntu 24.04 is required either way: TorchSharp's
 # native library needs GLIBCXX_3.4.32, which 22.04's libstdc++ lacks (the build's TorchSharpHostFix adapts the
-# library only on the host that builds it).
-ARG BASE_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+# library only on the host that builds it). BuildKit (docker's default builder) builds only the runtime chosen.
+ARG DEVICE=cpu
+ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -25,19 +26,19 @@ RUN dotnet restore src/Silo/Rex.Silo.csproj
 COPY src/ src/
 RUN dotnet publish src/Silo/Rex.Silo.csproj --no-restore -c Release -o /app -p:UseAppHost=false
 
-# The ASP.NET Core runtime (the data plane is a Kestrel server), taken from Microsoft's image of the same Ubuntu.
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dotnet
+# The ASP.NET Core runtime (the data plane is a Kestrel server) with the images' user, uid 1654.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime-cpu
 
-FROM ${BASE_IMAGE}
-COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
-# A base other than the ASP.NET image (CUDA's) lacks .NET's native dependencies and the images' user (uid 1654).
-RUN if ! id app >/dev/null 2>&1; then \
-      apt-get update \
-      && apt-get install -y --no-install-recommends ca-certificates libicu74 libssl3t64 tzdata zlib1g \
-      && rm -rf /var/lib/apt/lists/* \
-      && groupadd --gid 1654 app && useradd --uid 1654 --gid app --create-home app; \
-    fi \
-    && ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet
+# CUDA's base of the same Ubuntu, given what the ASP.NET image has: .NET's native dependencies, the runtime, the user.
+FROM ${CUDA_IMAGE} AS runtime-cuda
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates libicu74 libssl3t64 tzdata zlib1g \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --gid 1654 app && useradd --uid 1654 --gid app --create-home app
+COPY --from=runtime-cpu /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
+
+FROM runtime-${DEVICE}
 WORKDIR /app
 COPY --from=build /app .
 # Addresses depend on where the container runs: give it DataPlaneHost and AdvertisedAddress (the chart and
