@@ -5,6 +5,7 @@
 const assert = require("node:assert/strict");
 const { loadManifests } = require("./manifests");
 const { workloads, Rendered } = require("./rendered");
+const { fitsLaptopNode } = require("./node-fit");
 
 const expectations = {
   default(r) {
@@ -17,6 +18,10 @@ const expectations = {
     r.setting("REX_MinExpertSilos").equals("2");
     r.setting("REX_MaxConcurrentReplicaLoads").equals("4");
     r.setting("REX_Model").equals("");
+    assert.equal(r.all("PersistentVolumeClaim").length, 0, "the built-in model needs no volume");
+    for (const pod of [gateway, silo]) assert.equal(pod.spec.template.spec.initContainers, undefined, `${pod.metadata.name} downloads nothing`);
+    // The defaults are a laptop's: the tiny model on CPU silos, on a 4-CPU 8 GiB kind node.
+    fitsLaptopNode(r);
     for (const pod of [gateway, silo]) {
       assert.equal(r.gpus(pod), undefined, `${pod.metadata.name} asks for no GPU`);
       r.env(pod, "REX_RedisConnectionString").equals("rex-redis:6379,password=$(REDIS_PASSWORD)");
@@ -31,9 +36,12 @@ const expectations = {
     assert.deepEqual(redis.spec.template.spec.containers[0].args.slice(-2), ["--requirepass", "$(REDIS_PASSWORD)"]);
     r.env(redis, "REDIS_PASSWORD").fromSecret("rex-redis", "password");
     assert.equal(Buffer.from(r.one("Secret", "rex-redis").data.password, "base64").toString().length, 32);
+    // The data plane's secret is drawn at install, as Redis' password is.
+    assert.equal(Buffer.from(r.one("Secret", "rex-data-plane").data["data-plane-secret"], "base64").toString().length, 48);
+    for (const pod of [gateway, silo]) r.env(pod, "REX_DataPlaneSecret").fromSecret("rex-data-plane", "data-plane-secret");
     r.service("rex-redis").selects(r.one("Deployment", "rex-redis"));
     r.one("PodDisruptionBudget", "rex-silo");
-    assert.deepEqual(r.all("Secret").map((s) => s.metadata.name), ["rex-redis"], "no Secret but the Redis password's without a key to keep");
+    assert.deepEqual(r.all("Secret").map((s) => s.metadata.name).sort(), ["rex-data-plane", "rex-redis"], "no Secret but the drawn ones without a key to keep");
     assert.equal(r.all("HorizontalPodAutoscaler").length + r.all("ServiceMonitor").length, 0);
     const test = r.one("Pod", "rex-test-generate");
     assert.equal(test.metadata.annotations["helm.sh/hook"], "test");
@@ -55,6 +63,8 @@ const expectations = {
     r.setting("REX_DType").equals("bfloat16");
     r.setting("REX_ExpertReplicas").equals("2");
     r.setting("REX_MinExpertSilos").equals("4");
+    // A real checkpoint keeps the big requests the laptop defaults leave out.
+    for (const pod of [gateway, silo]) assert.deepEqual(pod.spec.template.spec.containers[0].resources.requests, { cpu: "2", memory: "8Gi", ...(pod === silo ? { "nvidia.com/gpu": "2" } : {}) });
     for (const pod of [gateway, silo]) {
       r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models", readOnly: true } });
       r.env(pod, "OTEL_EXPORTER_OTLP_ENDPOINT").equals("http://otel-collector.observability:4317");
@@ -82,6 +92,29 @@ const expectations = {
     r.setting("REX_Model").equals("/models/dbrx-tiny");
   },
 
+  download(r) {
+    const { gateway, silo } = workloads(r);
+    fitsLaptopNode(r);
+    const claim = r.one("PersistentVolumeClaim", "rex-models");
+    assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+    assert.equal(claim.spec.storageClassName, "standard");
+    assert.equal(claim.spec.resources.requests.storage, "2Gi");
+    assert.equal(claim.metadata.annotations["helm.sh/resource-policy"], "keep", "uninstall keeps the downloaded model");
+    // The containers that serve only read the model; the volume itself stays writable for the download.
+    for (const pod of [gateway, silo]) r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models" } });
+    r.setting("REX_Model").equals("/models/dbrx-tiny");
+    // One downloader, in the pod that reads the weights first, with the gateway's image (it carries the rex command).
+    assert.equal(silo.spec.template.spec.initContainers, undefined, "silos download nothing");
+    const [download, ...others] = gateway.spec.template.spec.initContainers;
+    assert.equal(others.length, 0, "one init container");
+    assert.equal(download.image, gateway.spec.template.spec.containers[0].image);
+    assert.deepEqual(download.command, ["dotnet", "/app/rex.dll", "model", "download", "rex-tests/dbrx-tiny", "--revision", "v1", "--dir", "/models/dbrx-tiny"]);
+    r.containerEnv(download, "download-model env HF_ENDPOINT", "HF_ENDPOINT").equals("https://hf-mirror.example");
+    r.containerEnv(download, "download-model env HF_TOKEN", "HF_TOKEN").fromSecret("hf-token", "token");
+    assert.deepEqual(download.volumeMounts.find((m) => m.name === "model"), { name: "model", mountPath: "/models" }, "the download writes to /models");
+    assert.equal(gateway.spec.template.spec.securityContext.fsGroupChangePolicy, "OnRootMismatch", "the images' user may write to the claim");
+  },
+
   external(r) {
     const { gateway, silo } = workloads(r);
     assert.equal(r.all("Deployment").filter((d) => d.metadata.name === "rex-redis").length, 0, "no Redis in the release");
@@ -91,7 +124,9 @@ const expectations = {
     for (const pod of [gateway, silo]) {
       r.env(pod, "REX_RedisConnectionString").fromSecret("rex", "redis-connection-string");
       r.env(pod, "REX_ApiKey").fromSecret("rex-credentials", "token");
+      r.env(pod, "REX_DataPlaneSecret").fromSecret("rex-credentials", "data-plane");
     }
+    assert.deepEqual(r.all("Secret").map((s) => s.metadata.name), ["rex"], "the data plane's secret stays in the user's Secret");
     const hpa = r.one("HorizontalPodAutoscaler", "rex-gateway");
     assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "rex-gateway" });
     assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [2, 6]);
@@ -121,7 +156,7 @@ const expectations = {
     assert.match(redis.spec.template.spec.containers[0].args.join(" "), /-z "\$REDIS_PASSWORD".*exit 1.*--requirepass "\$REDIS_PASSWORD"/s);
     r.service("rex-redis").selects(redis);
     r.env(gateway, "REX_ApiKey").fromSecret("rex", "api-key");
-    assert.ok(r.one("PersistentVolumeClaim", "rex-models").spec.accessModes.includes("ReadOnlyMany"));
+    assert.deepEqual(r.one("PersistentVolumeClaim", "rex-models").spec.accessModes, ["ReadWriteOnce"]);
     for (const pod of [gateway, silo]) r.modelVolume(pod, { persistentVolumeClaim: { claimName: "rex-models", readOnly: true } });
   },
 };

@@ -35,8 +35,12 @@ class Rendered {
 
   /** An environment variable of a workload's first container, as written in its env list. */
   env(workload, name) {
-    const entry = (container(workload).env ?? []).find((e) => e.name === name);
-    const where = `${workload.metadata.name} env ${name}`;
+    return this.containerEnv(container(workload), `${workload.metadata.name} env ${name}`, name);
+  }
+
+  /** An environment variable of any container (an init container, say); where names it in a failure. */
+  containerEnv(c, where, name) {
+    const entry = (c.env ?? []).find((e) => e.name === name);
     return {
       equals: (value) => assert.equal(entry?.value, value, where),
       isAbsent: () => assert.equal(entry, undefined, `${where} is not set`),
@@ -114,6 +118,27 @@ class Rendered {
     this.labelsMatch(this.one("PodDisruptionBudget", "rex-silo").spec.selector.matchLabels, podLabels(silo), "the silo budget selects the silos");
     this.podsAreRestricted();
     this.internalPortsAdmitOnlyRex();
+    this.secretsReachEveryRexContainer();
+  }
+
+  /** Every gateway and silo container gets the data plane's secret from a Secret (never a literal), and the bundled
+   * Redis's password where the release runs one: a container without them is refused by its peers. */
+  secretsReachEveryRexContainer() {
+    const redis = this.all("Deployment").find((d) => d.metadata.name === "rex-redis");
+    for (const workload of Object.values(workloads(this))) {
+      for (const c of podSpec(workload).containers) {
+        const secretOf = (name) => (c.env ?? []).find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+        const where = `${workload.metadata.name} container ${c.name}`;
+        const dataPlane = secretOf("REX_DataPlaneSecret");
+        assert.ok(dataPlane?.name && dataPlane?.key, `${where} env REX_DataPlaneSecret comes from a Secret`);
+        const drawn = this.all("Secret").find((s) => s.metadata.name === dataPlane.name);
+        if (drawn) assert.ok(dataPlane.key in (drawn.data ?? drawn.stringData ?? {}), `${where}: Secret ${dataPlane.name} has key ${dataPlane.key}`);
+        if (!redis) continue;
+        const redisPassword = container(redis).env.find((e) => e.name === "REDIS_PASSWORD").valueFrom.secretKeyRef;
+        assert.deepEqual(secretOf("REDIS_PASSWORD"), redisPassword, `${where} env REDIS_PASSWORD comes from Redis' own Secret`);
+        assert.match((c.env.find((e) => e.name === "REX_RedisConnectionString") ?? {}).value ?? "", /password=\$\(REDIS_PASSWORD\)/, `${where} connects to Redis with the password`);
+      }
+    }
   }
 
   /** Every pod the set renders (Rex's, Redis, the test) passes the restricted Pod Security Standard; a hostPath

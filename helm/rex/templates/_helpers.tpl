@@ -52,6 +52,15 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- if .Values.apiKey.existingSecret }}{{ .Values.apiKey.existingSecretKey }}{{ else }}api-key{{ end -}}
 {{- end -}}
 
+{{/* Where the data plane's shared secret lives: the user's Secret, else the one the chart draws. */}}
+{{- define "rex.dataPlaneSecret" -}}
+{{- default (printf "%s-data-plane" (include "rex.fullname" .)) .Values.dataPlaneSecret.existingSecret -}}
+{{- end -}}
+
+{{- define "rex.dataPlaneSecretKey" -}}
+{{- if .Values.dataPlaneSecret.existingSecret }}{{ .Values.dataPlaneSecret.existingSecretKey }}{{ else }}data-plane-secret{{ end -}}
+{{- end -}}
+
 {{/* Devices of an expert silo: the override, else one cuda:N per GPU, else the CPU. */}}
 {{- define "rex.siloDevices" -}}
 {{- if .Values.silo.devices -}}

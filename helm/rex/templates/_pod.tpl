@@ -2,7 +2,8 @@
 
 {{/*
 Environment beyond the ConfigMap: the pod's own address (other silos and gateways reach it on its pod IP, so
-Orleans advertises that and the data plane listens on it), secrets, and telemetry.
+Orleans advertises that and the data plane listens on it), secrets (Redis', the data plane's, the API key), and
+telemetry.
 include "rex.podEnv" (list $ "rex-gateway")
 */}}
 {{- define "rex.podEnv" -}}
@@ -43,6 +44,11 @@ include "rex.podEnv" (list $ "rex-gateway")
 {{- else }}
 {{- fail "redis.enabled is false: set redis.connectionString or redis.existingSecret" }}
 {{- end }}
+- name: REX_DataPlaneSecret
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "rex.dataPlaneSecret" $root }}
+      key: {{ include "rex.dataPlaneSecretKey" $root }}
 {{- if $values.clusterTls.secretName }}
 - name: REX_ClusterTlsDirectory
   value: /etc/rex/cluster-tls
@@ -82,14 +88,22 @@ include "rex.podEnv" (list $ "rex-gateway")
 {{- if .Values.model.existingClaim }}
   persistentVolumeClaim:
     claimName: {{ .Values.model.existingClaim }}
+    {{- /* Read-only for every container, unless the download's init container writes to it. */}}
+    {{- if not .Values.model.download.repo }}
     readOnly: true
+    {{- end }}
 {{- else if .Values.model.hostPath }}
   hostPath:
     path: {{ .Values.model.hostPath }}
     type: Directory
+{{- else if .Values.model.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "rex.fullname" . }}-models
 {{- else }}
-{{- fail "model.path needs a volume: set model.existingClaim or model.hostPath" }}
+{{- fail "model.path needs a volume: set model.existingClaim, model.hostPath or model.persistence.enabled" }}
 {{- end }}
+{{- else if .Values.model.download.repo }}
+{{- fail "model.download.repo needs model.path: the directory of the volume to download into" }}
 {{- end }}
 {{- end -}}
 

@@ -4,7 +4,10 @@ using Rex.Model.TinyModel;
 
 namespace Rex.Cli.Commands;
 
-/// <summary>`rex model init-tiny --out DIR [--family F]`: write a tiny random checkpoint of a supported family.</summary>
+/// <summary>
+/// `rex model init-tiny --out DIR [--family F]`: write a tiny random checkpoint of a supported family;
+/// `rex model download REPO ...`: fetch one from the Hugging Face Hub (<see cref="ModelDownloadCommand"/>).
+/// </summary>
 internal static class ModelCommand
 {
     public static Command Create()
@@ -27,6 +30,6 @@ internal static class ModelCommand
             else TinyModels.Write(directory, name, new RandomCheckpoint.Options { Seed = parse.GetValue(seed) });
             writer.WriteLine(directory);
         });
-        return new Command("model", "Model files") { initTiny };
+        return new Command("model", "Model files") { initTiny, ModelDownloadCommand.Create() };
     }
 }
