@@ -17,7 +17,7 @@ public sealed class PackageTests
         using var work = new TemporaryDirectory();
         var packages = Path.Combine(work.Path, "packages");
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        Succeeded(await Command.Run("dotnet", ["pack", Path.Combine(TestPaths.RepositoryRoot, "src", "Client"), "-c", configuration, "-o", packages, "-nologo"],
+        Succeeded(await ExternalProgram.Run("dotnet", ["pack", Path.Combine(TestPaths.RepositoryRoot, "src", "Client"), "-c", configuration, "-o", packages, "-nologo"],
             TestPaths.RepositoryRoot));
 
         using (var package = ZipFile.OpenRead(Assert.Single(Directory.GetFiles(packages, "Rex.Client.*.nupkg"))))
@@ -56,9 +56,9 @@ public sealed class PackageTests
             </configuration>
             """);
         var emptyCache = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(work.Path, "nuget-cache") };
-        Succeeded(await Command.Run("dotnet", ["add", "package", "Rex.Client"], app, emptyCache));
-        Succeeded(await Command.Run("dotnet", ["build", "-nologo"], app, emptyCache));
-        var run = await Command.Run("dotnet", [Path.Combine(app, "bin", "Debug", "net8.0", "app.dll")], app, emptyCache);
+        Succeeded(await ExternalProgram.Run("dotnet", ["add", "package", "Rex.Client"], app, emptyCache));
+        Succeeded(await ExternalProgram.Run("dotnet", ["build", "-nologo"], app, emptyCache));
+        var run = await ExternalProgram.Run("dotnet", [Path.Combine(app, "bin", "Debug", "net8.0", "app.dll")], app, emptyCache);
         Succeeded(run);
         Assert.Equal("2 3", run.Output.Trim());
     }

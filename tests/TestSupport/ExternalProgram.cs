@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Rex.Tests;
 
 /// <summary>Any program on the PATH run to its end, its output captured (for the tools a user runs: dotnet, helm).</summary>
-public static class Command
+public static class ExternalProgram
 {
     public static async Task<ChildProcess.Outcome> Run(string program, IEnumerable<string> args, string workingDirectory,
         IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
