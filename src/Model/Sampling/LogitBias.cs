@@ -16,8 +16,11 @@ public static class LogitBias
     {
         var additions = new LogitAdditions(logits.shape[1], nameof(SamplingParams.LogitBias));
         for (var row = 0; row < parameters.Count; row++)
-            foreach (var (token, bias) in parameters[row].LogitBias ?? new Dictionary<int, double>())
-                additions.Add(row, token, bias);
+        {
+            // Most rows have none: no empty dictionary per row and step to walk.
+            if (parameters[row].LogitBias is not { } biases) continue;
+            foreach (var (token, bias) in biases) additions.Add(row, token, bias);
+        }
         return additions.AddTo(logits);
     }
 }
